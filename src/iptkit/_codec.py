@@ -1,0 +1,488 @@
+"""JSON codec: strict, lossless conversion between models and JSON values.
+
+The wire rules (each enforced by a structure hook registered on a cattrs
+:class:`cattrs.Converter`):
+
+* an object is a JSON object whose keys are exactly the model's fields:
+  an unknown key is refused (``unknown_field``, reported at the key), a
+  missing required key too (``missing_field``);
+* no coercion: ``"no"`` is not a boolean, ``3.9`` is not a whole number,
+  ``12`` is not text, a text is not a list (``wrong_type``); a whole number is
+  accepted where a decimal number is expected;
+* a date is text ``YYYY-MM-DD``; a date and time is ISO 8601 text with a UTC
+  offset (``Z`` or ``+HH:MM``); a datetime without one is refused
+  (``naive_datetime``);
+* an enumeration is its lowercase string value (``invalid_value`` otherwise);
+* a list is a JSON array and becomes a tuple;
+* a top-level document carries ``schema_version``; a version this release
+  does not know is refused (``unsupported_schema_version``).
+
+Every problem of a document is reported in one :class:`~iptkit.ValidationError`.
+Field problems are found even when a sibling field fails; an object's
+cross-field rules run once all its fields loaded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import re
+import types
+import typing
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import cattrs
+
+from iptkit._errors import Issue, ValidationError, join_path, relocate
+from iptkit._model import check_fields, describe, document_kind, field_specs, is_model
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "converter",
+    "dump",
+    "dumps",
+    "load",
+    "loads",
+    "make_converter",
+]
+
+T = TypeVar("T")
+
+#: The ``schema_version`` this release writes into top-level documents.
+SCHEMA_VERSION = 1
+
+#: Migrations from older schema versions: ``version -> upgrade(document)``.
+#: Each takes a document of that version and returns one of the next version.
+_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+_DATETIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?"
+    r"(?:Z|[+-]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?\Z"
+)
+
+_Hook = Callable[[Any, Any], Any]
+
+
+def _passthrough(value: Any, _: Any) -> Any:
+    """Hand the value to the model unchanged; the model checks its type."""
+    return value
+
+
+def _wrong_type(tp: Any) -> ValidationError:
+    return ValidationError.single("$", "wrong_type", f"Expected {describe(tp)}.")
+
+
+def _structure_float(value: Any, _: Any) -> Any:
+    if type(value) is int:
+        return float(value)
+    return value
+
+
+def _structure_date(value: Any, _: Any) -> dt.date:
+    if type(value) is not str:
+        raise _wrong_type(dt.date)
+    if _DATE.match(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValidationError.single("$", "invalid_value", "Expected a real date as YYYY-MM-DD.")
+
+
+def _structure_datetime(value: Any, _: Any) -> dt.datetime:
+    if type(value) is not str:
+        raise _wrong_type(dt.datetime)
+    if _DATETIME.match(value):
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if parsed.tzinfo is None:
+                raise ValidationError.single(
+                    "$",
+                    "naive_datetime",
+                    "The date and time has no time zone or UTC offset.",
+                )
+            return parsed
+    raise ValidationError.single(
+        "$",
+        "invalid_value",
+        "Expected a date and time as YYYY-MM-DDTHH:MM:SS with a UTC offset.",
+    )
+
+
+def _make_enum_hook(tp: type[enum.Enum], _: cattrs.Converter) -> _Hook:
+    members: Mapping[Any, enum.Enum] = tp._value2member_map_
+    allowed = ", ".join(repr(m.value) for m in tp)
+
+    def structure_enum(value: Any, _: Any) -> enum.Enum:
+        if type(value) is not str:
+            raise _wrong_type(tp)
+        member = members.get(value)
+        if member is None:
+            raise ValidationError.single(
+                "$", "invalid_value", f"{value[:40]!r} is not allowed here; use one of {allowed}."
+            )
+        return member
+
+    return structure_enum
+
+
+def _is_tuple(tp: Any) -> bool:
+    return typing.get_origin(tp) is tuple
+
+
+def _make_tuple_hook(tp: Any, conv: cattrs.Converter) -> _Hook:
+    item_type = typing.get_args(tp)[0]
+    item_hook = conv.get_structure_hook(item_type)
+    if item_hook is _passthrough:
+
+        def structure_plain_list(value: Any, _: Any) -> tuple[Any, ...]:
+            if type(value) is not list:
+                raise _wrong_type(tp)
+            return tuple(value)
+
+        return structure_plain_list
+
+    def structure_list(value: Any, _: Any) -> tuple[Any, ...]:
+        if type(value) is not list:
+            raise _wrong_type(tp)
+        items = []
+        issues: list[Issue] = []
+        for index, item in enumerate(value):
+            try:
+                items.append(item_hook(item, item_type))
+            except ValidationError as exc:
+                issues.extend(relocate(exc.issues, f"$[{index}]"))
+        if issues:
+            raise ValidationError(issues)
+        return tuple(items)
+
+    return structure_list
+
+
+def _is_union(tp: Any) -> bool:
+    return typing.get_origin(tp) in (typing.Union, types.UnionType)
+
+
+def _make_union_hook(tp: Any, conv: cattrs.Converter) -> _Hook:
+    args = typing.get_args(tp)
+    others = [a for a in args if a is not type(None)]
+    if len(others) == 1:
+        inner = others[0]
+        hook = conv.get_structure_hook(inner)
+        if hook is _passthrough:
+            return _passthrough
+
+        def structure_optional(value: Any, _: Any) -> Any:
+            if value is None:
+                return None
+            return hook(value, inner)
+
+        return structure_optional
+    hooks = [conv.get_structure_hook(a) for a in others]
+    if all(h is _passthrough for h in hooks):
+        return _passthrough
+    msg = f"iptkit models support unions of plain values only, not {tp!r}"  # pragma: no cover
+    raise TypeError(msg)  # pragma: no cover
+
+
+def _make_model_hook(cls: type, conv: cattrs.Converter) -> _Hook:
+    """Build the structure hook of one model class."""
+    plan: list[tuple[str, _Hook | None, Any, bool]] = []
+    for spec in field_specs(cls):
+        hook = conv.get_structure_hook(spec.type)
+        plan.append((spec.name, None if hook is _passthrough else hook, spec.type, spec.required))
+    known = frozenset(name for name, *_ in plan)
+    name = cls.__name__
+
+    def structure_model(data: Any, _: Any) -> Any:
+        if type(data) is not dict:
+            raise ValidationError.single("$", "wrong_type", f"Expected an object ({name}).")
+        issues: list[Issue] = []
+        kwargs: dict[str, Any] = {}
+        for field_name, hook, field_type, required in plan:
+            if field_name not in data:
+                if required:
+                    issues.append(
+                        Issue(
+                            "$." + field_name,
+                            "missing_field",
+                            f"The required field {field_name!r} is missing.",
+                        )
+                    )
+                continue
+            value = data[field_name]
+            if hook is None:
+                kwargs[field_name] = value
+                continue
+            try:
+                kwargs[field_name] = hook(value, field_type)
+            except ValidationError as exc:
+                issues.extend(relocate(exc.issues, "$." + field_name))
+        if not known.issuperset(data):
+            for key in data:
+                if key not in known:
+                    issues.append(
+                        Issue(
+                            join_path("$", key if isinstance(key, str | int) else repr(key)),
+                            "unknown_field",
+                            f"{name} has no field {str(key)[:40]!r}.",
+                        )
+                    )
+        if issues:
+            # Report field problems of the fields that did load, too.
+            issues.extend(check_fields(cls, kwargs))
+            raise ValidationError(sorted(issues, key=_issue_order(plan)))
+        return cls(**kwargs)
+
+    return structure_model
+
+
+def _issue_order(plan: list[tuple[str, _Hook | None, Any, bool]]) -> Callable[[Issue], int]:
+    """Sort issues by field order so reports read top to bottom."""
+    rank = {name: index for index, (name, *_) in enumerate(plan)}
+
+    def order(issue: Issue) -> int:
+        loc = issue.loc
+        head = loc[0] if loc else None
+        return rank.get(head, len(rank)) if isinstance(head, str) else len(rank)
+
+    return order
+
+
+# --------------------------------------------------------------------------
+# Unstructuring
+# --------------------------------------------------------------------------
+
+
+def _unstructure_enum(value: enum.Enum) -> Any:
+    return value.value
+
+
+def _unstructure_temporal(value: dt.date) -> str:
+    return value.isoformat()
+
+
+def _make_model_dumper(cls: type, conv: cattrs.Converter) -> Callable[[Any], dict[str, Any]]:
+    plan: list[tuple[str, Callable[[Any], Any] | None]] = []
+    for spec in field_specs(cls):
+        plan.append((spec.name, _dumper_for(spec.type, conv)))
+
+    def unstructure_model(obj: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for field_name, dumper in plan:
+            value = getattr(obj, field_name)
+            out[field_name] = value if dumper is None or value is None else dumper(value)
+        return out
+
+    return unstructure_model
+
+
+def _dumper_for(tp: Any, conv: cattrs.Converter) -> Callable[[Any], Any] | None:
+    """Return how to dump a value of ``tp`` (``None``: it is already JSON)."""
+    if tp in (int, str, bool, float, typing.Any):
+        return None
+    if _is_union(tp):
+        others = [a for a in typing.get_args(tp) if a is not type(None)]
+        dumpers = [_dumper_for(a, conv) for a in others]
+        if all(d is None for d in dumpers):
+            return None
+        if len(others) == 1:
+            return dumpers[0]
+        return conv.unstructure  # pragma: no cover - no such field today
+    if _is_tuple(tp):
+        item = _dumper_for(typing.get_args(tp)[0], conv)
+        if item is None:
+            return list
+        return lambda values: [item(v) for v in values]
+    hook: Callable[[Any], Any] = conv.get_unstructure_hook(tp)
+    return hook
+
+
+def make_converter() -> cattrs.Converter:
+    """Return a new converter configured with iptkit's wire rules."""
+    conv = cattrs.Converter()
+    conv.register_structure_hook(int, _passthrough)
+    conv.register_structure_hook(str, _passthrough)
+    conv.register_structure_hook(bool, _passthrough)
+    conv.register_structure_hook(typing.Any, _passthrough)
+    conv.register_structure_hook(float, _structure_float)
+    conv.register_structure_hook(dt.date, _structure_date)
+    conv.register_structure_hook(dt.datetime, _structure_datetime)
+    conv.register_structure_hook_factory(
+        lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _make_enum_hook
+    )
+    conv.register_structure_hook_factory(_is_tuple, _make_tuple_hook)
+    conv.register_structure_hook_factory(_is_union, _make_union_hook)
+    conv.register_structure_hook_factory(is_model, _make_model_hook)
+
+    conv.register_unstructure_hook(dt.date, _unstructure_temporal)
+    conv.register_unstructure_hook(dt.datetime, _unstructure_temporal)
+    conv.register_unstructure_hook_factory(
+        lambda t: isinstance(t, type) and issubclass(t, enum.Enum),
+        lambda _t, _c: _unstructure_enum,
+    )
+    conv.register_unstructure_hook_factory(is_model, _make_model_dumper)
+    return conv
+
+
+#: The converter behind :func:`load` and :func:`dump`.
+converter = make_converter()
+
+
+def _check_model_class(cls: Any) -> None:
+    if not is_model(cls):
+        msg = f"{cls!r} is not an iptkit model class"
+        raise TypeError(msg)
+
+
+def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
+    """Check ``schema_version`` and return the document at the current version."""
+    if "schema_version" not in data:
+        raise ValidationError.single(
+            "$.schema_version",
+            "missing_field",
+            "The document has no schema_version.",
+        )
+    version = data["schema_version"]
+    if type(version) is not int:
+        raise ValidationError.single(
+            "$.schema_version", "wrong_type", "The schema_version must be a whole number."
+        )
+    if version > SCHEMA_VERSION or version < 1:
+        raise ValidationError.single(
+            "$.schema_version",
+            "unsupported_schema_version",
+            f"Schema version {version} is not supported; this release reads "
+            f"versions 1 to {SCHEMA_VERSION}.",
+        )
+    body = {k: v for k, v in data.items() if k != "schema_version"}
+    while version < SCHEMA_VERSION:
+        body = _MIGRATIONS[version](body)
+        version += 1
+    return body
+
+
+def load(cls: type[T], data: Any) -> T:
+    """Build a ``cls`` from a JSON value (dicts, lists, strings, numbers, ...).
+
+    Total: for any JSON value at all this returns a valid object or raises
+    :class:`~iptkit.ValidationError` listing every problem.
+
+    Args:
+        cls: an iptkit model class, e.g. :class:`~iptkit.InterpersonalInventory`.
+        data: the decoded JSON value.
+
+    Raises:
+        ValidationError: ``data`` does not describe a valid ``cls``.
+        TypeError: ``cls`` is not an iptkit model (a programming error).
+
+    >>> from iptkit import Relationship
+    >>> load(Relationship, {"label": "P1", "role": "partner", "closeness": 1}).closeness
+    1
+    """
+    _check_model_class(cls)
+    if document_kind(cls) is not None:
+        if type(data) is not dict:
+            raise ValidationError.single("$", "wrong_type", f"Expected an object ({cls.__name__}).")
+        data = _upgrade(data)
+    hook = converter.get_structure_hook(cls)
+    result: T = hook(data, cls)
+    return result
+
+
+def _reject_constant(token: str) -> Any:
+    msg = f"{token} is not valid JSON"
+    raise ValueError(msg)
+
+
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKeyError(key)
+            seen.add(key)
+    return result
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+
+
+def parse_json(text: str | bytes) -> Any:
+    """Decode JSON text strictly (no ``NaN``, no repeated keys), or raise ``ValidationError``."""
+    if isinstance(text, bytes | bytearray):
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationError.single(
+                "$", "invalid_json", "The document is not valid UTF-8 text."
+            ) from None
+    if not isinstance(text, str):
+        msg = f"loads() takes str or bytes, not {type(text).__name__}"
+        raise TypeError(msg)
+    try:
+        return _DECODER.decode(text)
+    except _DuplicateKeyError as exc:
+        raise ValidationError.single(
+            "$", "duplicate_key", f"The key {str(exc)[:40]!r} appears twice in one object."
+        ) from None
+    except RecursionError:
+        raise ValidationError.single(
+            "$", "invalid_json", "The document is nested too deeply to read."
+        ) from None
+    except ValueError as exc:
+        raise ValidationError.single(
+            "$", "invalid_json", f"The document is not valid JSON: {exc}."
+        ) from None
+
+
+def loads(cls: type[T], text: str | bytes) -> T:
+    """Build a ``cls`` from JSON text (``str`` or UTF-8 ``bytes``).
+
+    Raises:
+        ValidationError: the text is not JSON (``invalid_json``, ``duplicate_key``)
+            or does not describe a valid ``cls``.
+
+    >>> from iptkit import Relationship
+    >>> loads(Relationship, '{"label": "P1", "role": "friend", "closeness": 2}').role
+    <RelationshipRole.FRIEND: 'friend'>
+    """
+    _check_model_class(cls)
+    return load(cls, parse_json(text))
+
+
+def dump(obj: Any) -> dict[str, Any]:
+    """Return ``obj`` as a JSON-ready dict (only dicts, lists, str, int, float, bool, None).
+
+    A top-level document gets its ``schema_version`` first.
+    """
+    cls = type(obj)
+    _check_model_class(cls)
+    body: dict[str, Any] = converter.unstructure(obj)
+    if document_kind(cls) is not None:
+        return {"schema_version": SCHEMA_VERSION, **body}
+    return body
+
+
+def dumps(obj: Any, *, indent: int | None = None) -> str:
+    """Return ``obj`` as JSON text; the same object always gives the same text.
+
+    >>> from iptkit import Relationship, RelationshipRole
+    >>> dumps(Relationship(label="P1", role=RelationshipRole.FRIEND, closeness=2))[:46]
+    '{"label":"P1","role":"friend","closeness":2,"c'
+    """
+    separators = (",", ":") if indent is None else (",", ": ")
+    return json.dumps(
+        dump(obj), ensure_ascii=False, allow_nan=False, indent=indent, separators=separators
+    )

@@ -1,0 +1,38 @@
+"""Hypothesis strategies that draw valid iptkit objects.
+
+Needs the ``hypothesis`` extra (``pip install iptkit[hypothesis]``).  Importing
+this module registers a strategy for every public model, so
+``hypothesis.strategies.from_type(Model)`` draws valid instances; the
+``hypothesis`` entry point does the same as soon as hypothesis is imported.
+
+Strategies shrink towards the smallest valid value: few items, the earliest
+dates, the first enumeration member.
+
+>>> from hypothesis import given
+>>> from iptkit.testing import inventories
+>>> @given(inventories(max_relationships=3))
+... def test_labels_unique(inv):
+...     assert len(inv.labels) == len(inv.relationships)
+>>> test_labels_unique()
+"""
+
+from __future__ import annotations
+
+from iptkit.testing._common import aware_datetimes, dates, private_text, zone_names
+from iptkit.testing._inventory import (
+    expectations,
+    inventories,
+    relationship_changes,
+    relationships,
+)
+
+__all__ = [
+    "aware_datetimes",
+    "dates",
+    "expectations",
+    "inventories",
+    "private_text",
+    "relationship_changes",
+    "relationships",
+    "zone_names",
+]
