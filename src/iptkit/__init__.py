@@ -12,6 +12,15 @@ from iptkit._inventory import (
     RelationshipChange,
     RelationshipRole,
 )
+from iptkit._protocol import (
+    Format,
+    Frequency,
+    Phase,
+    PhaseRule,
+    Protocol,
+    phase_lengths,
+    phase_of,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -20,9 +29,14 @@ __all__ = [
     "Expectation",
     "ExpectationHolder",
     "FocusArea",
+    "Format",
+    "Frequency",
     "InterpersonalInventory",
     "IptkitError",
     "Issue",
+    "Phase",
+    "PhaseRule",
+    "Protocol",
     "Relationship",
     "RelationshipChange",
     "RelationshipRole",
@@ -32,4 +46,6 @@ __all__ = [
     "dumps",
     "load",
     "loads",
+    "phase_lengths",
+    "phase_of",
 ]

@@ -25,13 +25,23 @@ from iptkit.testing._inventory import (
     relationship_changes,
     relationships,
 )
+from iptkit.testing._protocol import (
+    builtin_protocols,
+    custom_protocols,
+    phase_rules,
+    protocols,
+)
 
 __all__ = [
     "aware_datetimes",
+    "builtin_protocols",
+    "custom_protocols",
     "dates",
     "expectations",
     "inventories",
+    "phase_rules",
     "private_text",
+    "protocols",
     "relationship_changes",
     "relationships",
     "zone_names",

@@ -1,0 +1,35 @@
+"""Built-in IPT protocol variants.
+
+Each is a :class:`~iptkit.Protocol`; its docstring cites the source and marks
+the values that are conventions rather than a manual's statement.
+
+>>> from iptkit import protocols
+>>> sorted(protocols.BUILTIN_PROTOCOLS)
+['adolescent', 'brief', 'counseling', 'group', 'ipt_uk', 'standard', 'stuart']
+>>> protocols.IPT_UK.phase_rule
+PhaseRule(initial=4, termination=4)
+"""
+
+from __future__ import annotations
+
+from iptkit._protocol import (
+    ADOLESCENT,
+    BRIEF,
+    BUILTIN_PROTOCOLS,
+    COUNSELING,
+    GROUP,
+    IPT_UK,
+    STANDARD,
+    STUART,
+)
+
+__all__ = [
+    "ADOLESCENT",
+    "BRIEF",
+    "BUILTIN_PROTOCOLS",
+    "COUNSELING",
+    "GROUP",
+    "IPT_UK",
+    "STANDARD",
+    "STUART",
+]
