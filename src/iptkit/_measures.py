@@ -1,0 +1,939 @@
+"""Symptom measures: instruments, scores, severity bands, response and remission.
+
+Domain reference §7.  Four instruments are built in: the PHQ-9, the GAD-7,
+the 17-item Hamilton Depression Rating Scale (HAM-D17) and the BDI-II.  An
+:class:`Instrument` is a fixed description (items, ranges, severity tables,
+codes); a :class:`Score` is one completed measure, stored by courses inside a
+:class:`Measurement`; a :class:`Change` compares two scores of the same
+instrument.
+
+Arithmetic on changes is exact (:class:`fractions.Fraction`), so a drop of
+exactly 50% is a response, as §7.2 requires.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from fractions import Fraction
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from iptkit._errors import Issue, ValidationError
+from iptkit._model import field, model
+
+__all__ = [
+    "BDI2",
+    "BDI2_LETTER_ANSWERS",
+    "GAD7",
+    "HAMD17",
+    "INSTRUMENTS",
+    "PHQ9",
+    "RELIABLE_CHANGE_Z",
+    "Band",
+    "Change",
+    "Instrument",
+    "InstrumentId",
+    "Measurement",
+    "Score",
+    "SeverityTable",
+    "SymptomSeverity",
+    "TableStatus",
+    "change",
+    "from_total",
+    "score",
+    "severity_of",
+]
+
+
+class InstrumentId(enum.Enum):
+    """Identifier of a built-in instrument; its value is the JSON form."""
+
+    PHQ9 = "phq9"
+    GAD7 = "gad7"
+    HAMD17 = "hamd17"
+    BDI2 = "bdi2"
+
+
+class SymptomSeverity(enum.Enum):
+    """Severity band of a symptom-measure total.
+
+    Each table uses only some of these; within one table the bands rise in the
+    order the table lists them.  (Not to be confused with the severity of a
+    protocol finding.)
+    """
+
+    NONE = "none"
+    MINIMAL = "minimal"
+    MILD = "mild"
+    MILD_TO_MODERATE = "mild_to_moderate"
+    MODERATE = "moderate"
+    MODERATELY_SEVERE = "moderately_severe"
+    MODERATE_TO_SEVERE = "moderate_to_severe"
+    SEVERE = "severe"
+
+
+class TableStatus(enum.Enum):
+    """Where a severity table comes from, and so how far to trust it."""
+
+    #: Bands given by the instrument's authors or its manual.
+    PUBLISHED = "published"
+    #: Cut-offs derived from data by a named study.
+    EMPIRICAL = "empirical"
+    #: Bands in common use without a single authoritative source.
+    CONVENTION = "convention"
+    #: Bands of another edition of the instrument, applied to this one by
+    #: some sources; kept only to reproduce records scored that way.
+    OTHER_EDITION = "other_edition"
+
+
+# --------------------------------------------------------------------------
+# Severity tables
+# --------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Band:
+    """One severity band: totals from ``low`` to ``high``, both inclusive."""
+
+    severity: SymptomSeverity
+    low: int
+    high: int
+
+    def __contains__(self, total: object) -> bool:
+        return type(total) is int and self.low <= total <= self.high
+
+
+def _check_bands(table: SeverityTable, _: attrs.Attribute[Any], bands: tuple[Band, ...]) -> None:
+    """Bands must start at 0, be non-empty, and follow each other without gaps."""
+    expected = 0
+    for band in bands:
+        if band.low != expected or band.high < band.low:
+            msg = f"severity table {table.name!r}: bands must be contiguous from 0"
+            raise ValueError(msg)
+        expected = band.high + 1
+    if not bands:
+        msg = f"severity table {table.name!r} has no bands"
+        raise ValueError(msg)
+
+
+@attrs.frozen
+class SeverityTable:
+    """A named banding of an instrument's totals into severities.
+
+    Attributes:
+        name: identifier used to select the table, e.g. ``"zimmerman_2013"``.
+        bands: the bands in rising order; together they cover every total
+            from 0 to the instrument's maximum.
+        status: where the table comes from.
+        source: the publication or the convention it follows.
+        note: caveats on its use.
+    """
+
+    name: str
+    bands: tuple[Band, ...] = attrs.field(validator=_check_bands)
+    status: TableStatus
+    source: str
+    note: str = ""
+
+    @property
+    def max_total(self) -> int:
+        """The highest total the table covers."""
+        return self.bands[-1].high
+
+    def band_for(self, total: int) -> Band:
+        """Return the band holding ``total`` (which must lie within the table)."""
+        for band in self.bands:
+            if total <= band.high:
+                return band
+        msg = f"total {total} lies outside severity table {self.name!r}"
+        raise ValueError(msg)
+
+    def severity(self, total: int) -> SymptomSeverity:
+        """Return the severity of ``total`` in this table."""
+        return self.band_for(total).severity
+
+
+def _table(
+    name: str,
+    status: TableStatus,
+    source: str,
+    *bands: tuple[SymptomSeverity, int, int],
+    note: str = "",
+) -> SeverityTable:
+    return SeverityTable(
+        name=name,
+        bands=tuple(Band(s, low, high) for s, low, high in bands),
+        status=status,
+        source=source,
+        note=note,
+    )
+
+
+_S = SymptomSeverity
+
+# --------------------------------------------------------------------------
+# Instruments
+# --------------------------------------------------------------------------
+
+#: Letter answers of BDI-II items 16 (sleep) and 18 (appetite), and their scores.
+BDI2_LETTER_ANSWERS: Mapping[str, int] = MappingProxyType(
+    {"0": 0, "1a": 1, "1b": 1, "2a": 2, "2b": 2, "3a": 3, "3b": 3}
+)
+
+
+@attrs.frozen(repr=False)
+class Instrument:
+    """An immutable description of one symptom measure (domain reference §7).
+
+    Attributes:
+        id: identifier, also the ``instrument`` of a :class:`Score`.
+        name: the usual short name, e.g. ``"PHQ-9"``.
+        title: the full name.
+        clinician_rated: whether a clinician rates it (else self-report).
+        recall: the period the answers cover.
+        item_max: the highest answer of each item, in item order (every item
+            starts at 0).
+        severity_tables: the selectable severity tables; the first is the
+            default.
+        lettered_items: 1-based numbers of items that also take lettered
+            answers (BDI-II items 16 and 18, see :data:`BDI2_LETTER_ANSWERS`).
+        safety_items: 1-based numbers of items whose any answer above 0
+            should prompt a suicide-risk follow-up (§7.1).
+        loinc_panel: LOINC code of the panel, where one is confirmed (§7.5).
+        loinc_total: LOINC code of the total score, where one is confirmed.
+        loinc_items: LOINC code of each item in item order, ``None`` for an
+            item whose code is not confirmed; ``None`` when no item code is.
+        remission_below: a follow-up total below this is a remission, by
+            default (§7.2); ``None`` if the instrument defines none.
+        remission_source: where the remission threshold comes from.
+        reliability_sd: standard deviation of totals for the reliable-change
+            index, from a cited source; ``None`` when none is carried.
+        test_retest: test-retest reliability for the reliable-change index,
+            from a cited source; ``None`` when none is carried.
+    """
+
+    id: InstrumentId
+    name: str
+    title: str
+    clinician_rated: bool
+    recall: str
+    item_max: tuple[int, ...]
+    severity_tables: tuple[SeverityTable, ...]
+    lettered_items: tuple[int, ...] = ()
+    safety_items: tuple[int, ...] = ()
+    loinc_panel: str | None = None
+    loinc_total: str | None = None
+    loinc_items: tuple[str | None, ...] | None = None
+    remission_below: int | None = None
+    remission_source: str = ""
+    reliability_sd: float | None = None
+    test_retest: float | None = None
+
+    def __repr__(self) -> str:
+        return f"<Instrument {self.name}>"
+
+    @property
+    def item_count(self) -> int:
+        """How many items the instrument has."""
+        return len(self.item_max)
+
+    @property
+    def max_total(self) -> int:
+        """The highest possible total (the lowest is 0)."""
+        return sum(self.item_max)
+
+    @property
+    def default_table(self) -> SeverityTable:
+        """The severity table used unless another is named."""
+        return self.severity_tables[0]
+
+    @property
+    def table_names(self) -> tuple[str, ...]:
+        """Names of the selectable severity tables, the default first."""
+        return tuple(t.name for t in self.severity_tables)
+
+    def table(self, name: str | None = None) -> SeverityTable:
+        """Return the severity table called ``name`` (the default for ``None``).
+
+        Raises:
+            ValidationError: no table of that name (``$.table``, ``unknown_table``).
+        """
+        if name is None:
+            return self.default_table
+        for candidate in self.severity_tables:
+            if candidate.name == name:
+                return candidate
+        raise ValidationError.single(
+            "$.table",
+            "unknown_table",
+            f"The {self.name} has no severity table of that name; use one of "
+            + ", ".join(self.table_names)
+            + ".",
+        )
+
+
+PHQ9 = Instrument(
+    id=InstrumentId.PHQ9,
+    name="PHQ-9",
+    title="Patient Health Questionnaire, 9 items",
+    clinician_rated=False,
+    recall="last 2 weeks",
+    item_max=(3,) * 9,
+    severity_tables=(
+        _table(
+            "kroenke_2001",
+            TableStatus.PUBLISHED,
+            "Kroenke, Spitzer & Williams 2001, J Gen Intern Med 16:606-613",
+            (_S.MINIMAL, 0, 4),
+            (_S.MILD, 5, 9),
+            (_S.MODERATE, 10, 14),
+            (_S.MODERATELY_SEVERE, 15, 19),
+            (_S.SEVERE, 20, 27),
+        ),
+    ),
+    safety_items=(9,),
+    loinc_panel="44249-1",
+    loinc_total="44261-6",
+    loinc_items=(
+        "44250-9",
+        "44255-8",
+        "44259-0",
+        "44254-1",
+        "44251-7",
+        "44258-2",
+        "44252-5",
+        "44253-3",
+        "44260-8",
+    ),
+    remission_below=5,
+    remission_source="PHQ-9 total below 5 (ICSI depression guideline; reference §7.2)",
+)
+"""The PHQ-9: 9 self-report items scored 0-3, total 0-27 (reference §7.1).
+
+Item 9 (thoughts of being better off dead or of self-harm) is the safety
+item.  LOINC codes from reference §7.5.
+"""
+
+GAD7 = Instrument(
+    id=InstrumentId.GAD7,
+    name="GAD-7",
+    title="Generalized Anxiety Disorder, 7 items",
+    clinician_rated=False,
+    recall="last 2 weeks",
+    item_max=(3,) * 7,
+    severity_tables=(
+        _table(
+            "spitzer_2006",
+            TableStatus.PUBLISHED,
+            "Spitzer, Kroenke, Williams & Loewe 2006, Arch Intern Med 166:1092-1097",
+            (_S.MINIMAL, 0, 4),
+            (_S.MILD, 5, 9),
+            (_S.MODERATE, 10, 14),
+            (_S.SEVERE, 15, 21),
+        ),
+    ),
+    loinc_panel="69737-5",
+    loinc_total="70274-6",
+    loinc_items=(None, None, "69733-4", "69734-2", "69735-9", "69689-8", "69736-7"),
+    remission_below=5,
+    remission_source=(
+        "convention: a total in the minimal band (below 5); the reference names no "
+        "GAD-7 remission definition"
+    ),
+)
+"""The GAD-7: 7 self-report items scored 0-3, total 0-21 (reference §7.1).
+
+It has no safety item.  LOINC codes from reference §7.5: the panel 69737-5 is
+not the total score (70274-6).  Item codes are those seen for items 3-7;
+items 1 and 2 have none confirmed.  Item 6 (69689-8) carries "last 4W" in
+its LOINC name, a known quirk.
+"""
+
+HAMD17 = Instrument(
+    id=InstrumentId.HAMD17,
+    name="HAM-D17",
+    title="Hamilton Depression Rating Scale, 17 items",
+    clinician_rated=True,
+    recall="recent days to the past week",
+    # Items 1-3, 7-11 and 15 are rated 0-4; items 4-6, 12-14, 16 and 17 are rated 0-2.
+    item_max=(4, 4, 4, 2, 2, 2, 4, 4, 4, 4, 4, 2, 2, 2, 4, 2, 2),
+    severity_tables=(
+        _table(
+            "zimmerman_2013",
+            TableStatus.EMPIRICAL,
+            "Zimmerman, Martinez, Young, Chelminski & Dalrymple 2013, "
+            "J Affect Disord 150:384-388, doi:10.1016/j.jad.2013.04.028",
+            (_S.NONE, 0, 7),
+            (_S.MILD, 8, 16),
+            (_S.MODERATE, 17, 23),
+            (_S.SEVERE, 24, 52),
+        ),
+        _table(
+            "older_convention",
+            TableStatus.CONVENTION,
+            "older convention quoted by clinical pages (reference §7.4)",
+            (_S.NONE, 0, 9),
+            (_S.MILD, 10, 13),
+            (_S.MILD_TO_MODERATE, 14, 17),
+            (_S.MODERATE_TO_SEVERE, 18, 52),
+            note=(
+                "The convention names only 10-13 mild, 14-17 mild to moderate and "
+                "above 17 moderate to severe; the 0-9 band below its first cut-off "
+                "is read here as no depression."
+            ),
+        ),
+    ),
+    remission_below=8,
+    remission_source="HAM-D17 total of 7 or less (1991 consensus conference; reference §7.2)",
+)
+"""The 17-item Hamilton Depression Rating Scale, clinician-rated, total 0-52.
+
+There is no single official banding (reference §7.1, §7.4): the default table
+is the empirical one of Zimmerman et al. 2013.  Item 3 rates suicide, but the
+library flags no HAM-D17 item as a safety item (the reference names safety
+items only for the PHQ-9 and the BDI-II).
+"""
+
+BDI2 = Instrument(
+    id=InstrumentId.BDI2,
+    name="BDI-II",
+    title="Beck Depression Inventory, second edition",
+    clinician_rated=False,
+    recall="last 2 weeks including today",
+    item_max=(3,) * 21,
+    severity_tables=(
+        _table(
+            "beck_1996",
+            TableStatus.PUBLISHED,
+            "BDI-II manual: Beck, Steer & Brown 1996",
+            (_S.MINIMAL, 0, 13),
+            (_S.MILD, 14, 19),
+            (_S.MODERATE, 20, 28),
+            (_S.SEVERE, 29, 63),
+        ),
+        _table(
+            "bdi_first_edition",
+            TableStatus.OTHER_EDITION,
+            "bands of the first-edition BDI, given for the BDI-II by some sites (reference §7.4)",
+            (_S.MINIMAL, 0, 9),
+            (_S.MILD, 10, 18),
+            (_S.MODERATE, 19, 29),
+            (_S.SEVERE, 30, 63),
+            note="Not valid for the BDI-II; only for reproducing records banded this way.",
+        ),
+    ),
+    lettered_items=(16, 18),
+    safety_items=(9,),
+    remission_below=14,
+    remission_source=(
+        "convention: a total in the manual's minimal band (13 or less); the "
+        "reference names no BDI-II remission definition"
+    ),
+)
+"""The BDI-II: 21 self-report items scored 0-3, total 0-63 (reference §7.1).
+
+Items 16 (sleep) and 18 (appetite) take the answers 0, 1a, 1b, 2a, 2b, 3a,
+3b, scored 0-3.  Item 9 (suicidal thoughts or wishes) is the safety item.
+No LOINC code is confirmed in the reference.
+"""
+
+#: Every built-in instrument by its identifier.
+INSTRUMENTS: Mapping[InstrumentId, Instrument] = MappingProxyType(
+    {i.id: i for i in (PHQ9, GAD7, HAMD17, BDI2)}
+)
+
+
+def _resolve(instrument: Any) -> Instrument:
+    if isinstance(instrument, Instrument):
+        return instrument
+    if isinstance(instrument, InstrumentId):
+        return INSTRUMENTS[instrument]
+    if type(instrument) is str:
+        for known in INSTRUMENTS.values():
+            if known.id.value == instrument:
+                return known
+        raise ValidationError.single(
+            "$.instrument",
+            "invalid_value",
+            "Unknown instrument; use one of " + ", ".join(i.value for i in InstrumentId) + ".",
+        )
+    raise ValidationError.single(
+        "$.instrument", "wrong_type", "Expected one of the instruments, e.g. PHQ9."
+    )
+
+
+def _answer_issue(info: Instrument, index: int, answer: int | str) -> Issue | None:
+    """Return the problem with the answer to item ``index`` (0-based), if any."""
+    number = index + 1
+    path = f"$.items[{index}]"
+    if isinstance(answer, str):
+        if number not in info.lettered_items:
+            return Issue(path, "wrong_type", f"Item {number} of the {info.name} takes a number.")
+        if answer not in BDI2_LETTER_ANSWERS:
+            return Issue(
+                path,
+                "invalid_value",
+                f"Item {number} of the {info.name} takes 0-3 or one of "
+                + ", ".join(BDI2_LETTER_ANSWERS)
+                + ".",
+            )
+        return None
+    if not 0 <= answer <= info.item_max[index]:
+        return Issue(
+            path,
+            "out_of_range",
+            f"Item {number} of the {info.name} must be between 0 and {info.item_max[index]}.",
+        )
+    return None
+
+
+def _answer_value(answer: int | str) -> int:
+    return BDI2_LETTER_ANSWERS[answer] if isinstance(answer, str) else answer
+
+
+def _item_issues(info: Instrument, items: tuple[int | str, ...]) -> list[Issue]:
+    if len(items) != info.item_count:
+        return [
+            Issue(
+                "$.items",
+                "wrong_item_count",
+                f"The {info.name} has {info.item_count} items, not {len(items)}.",
+            )
+        ]
+    found = (_answer_issue(info, index, answer) for index, answer in enumerate(items))
+    return [issue for issue in found if issue is not None]
+
+
+def _total_issue(info: Instrument, total: int) -> Issue | None:
+    if not 0 <= total <= info.max_total:
+        return Issue(
+            "$.total",
+            "out_of_range",
+            f"A {info.name} total must be between 0 and {info.max_total}.",
+        )
+    return None
+
+
+# --------------------------------------------------------------------------
+# Scores and measurements
+# --------------------------------------------------------------------------
+
+
+@model
+class Score:
+    """One completed symptom measure: item answers and total, or the total alone.
+
+    Build one with :func:`score` (from item answers) or :func:`from_total`.
+
+    >>> s = score(PHQ9, [1, 2, 1, 0, 3, 1, 2, 0, 1])
+    >>> s.total, s.severity.value, s.safety_flag
+    (11, 'moderate', True)
+    """
+
+    instrument: InstrumentId = field(doc="Which instrument was completed.")
+    items: tuple[int | str, ...] | None = field(
+        default=None,
+        doc="The answer to each item in item order, or null when only the total is known. "
+        "BDI-II items 16 and 18 may hold a lettered answer such as '2a'.",
+    )
+    total: int = field(doc="The total score.")
+
+    def _invariants(self) -> Iterator[Issue]:
+        info = INSTRUMENTS[self.instrument]
+        total_issue = _total_issue(info, self.total)
+        if self.items is not None:
+            item_issues = _item_issues(info, self.items)
+            yield from item_issues
+            if not item_issues and total_issue is None:
+                expected = sum(_answer_value(a) for a in self.items)
+                if expected != self.total:
+                    yield Issue(
+                        "$.total",
+                        "total_mismatch",
+                        f"The total must equal the sum of the item scores ({expected}).",
+                    )
+        if total_issue is not None:
+            yield total_issue
+
+    @property
+    def definition(self) -> Instrument:
+        """The :class:`Instrument` this score belongs to."""
+        return INSTRUMENTS[self.instrument]
+
+    @property
+    def item_scores(self) -> tuple[int, ...] | None:
+        """The score of each item (lettered answers as numbers), or ``None``.
+
+        >>> items = [0] * 15 + ["2b", 0, "1a", 0, 0, 0]
+        >>> score(BDI2, items).item_scores[15:18]
+        (2, 0, 1)
+        """
+        if self.items is None:
+            return None
+        return tuple(_answer_value(a) for a in self.items)
+
+    @property
+    def severity(self) -> SymptomSeverity:
+        """The severity band of the total in the instrument's default table."""
+        return self.definition.default_table.severity(self.total)
+
+    @property
+    def safety_flag(self) -> bool | None:
+        """Whether a safety item was answered above 0 (reference §7.1).
+
+        ``True`` when PHQ-9 item 9 or BDI-II item 9 is above 0, whatever the
+        total; ``False`` when it is 0.  ``None`` means the score cannot tell:
+        only the total is known, or the instrument has no safety item (GAD-7,
+        HAM-D17).  Never read ``None`` as "no risk".
+        """
+        safety = self.definition.safety_items
+        if self.items is None or not safety:
+            return None
+        return any(_answer_value(self.items[n - 1]) > 0 for n in safety)
+
+
+@model
+class Measurement:
+    """A score taken on a given day, optionally tied to a numbered session.
+
+    >>> m = Measurement(taken_on=dt.date(2025, 3, 4), session_number=1,
+    ...                 score=from_total(GAD7, 12))
+    >>> m.score.severity.value
+    'moderate'
+    """
+
+    taken_on: dt.date = field(doc="The day the measure was completed.")
+    session_number: int | None = field(
+        default=None,
+        ge=1,
+        doc="Number of the session it belongs to; null when taken outside a session.",
+    )
+    score: Score = field(doc="The score.")
+
+
+def _items_tuple(items: Any) -> tuple[Any, ...]:
+    if isinstance(items, str | bytes | bytearray) or not isinstance(items, Sequence):
+        raise ValidationError.single("$.items", "wrong_type", "Expected a list of item answers.")
+    return tuple(items)
+
+
+def score(instrument: Instrument | InstrumentId | str, items: Sequence[int | str]) -> Score:
+    """Score a completed instrument from its item answers.
+
+    Args:
+        instrument: e.g. :data:`PHQ9`, its :class:`InstrumentId`, or the
+            identifier as text (``"phq9"``).
+        items: the answer to each item in item order: whole numbers; BDI-II
+            items 16 and 18 also take ``"0"``, ``"1a"``, ``"1b"``, ``"2a"``,
+            ``"2b"``, ``"3a"``, ``"3b"`` (kept as given in the score).
+
+    Returns:
+        The score, with its total.
+
+    Raises:
+        ValidationError: the number of answers is wrong (``$.items``,
+            ``wrong_item_count``), or an answer is out of range
+            (``$.items[i]``, ``out_of_range``), of the wrong type
+            (``wrong_type``) or an unknown lettered answer (``invalid_value``).
+
+    >>> score(GAD7, [1, 1, 2, 0, 1, 3, 0]).total
+    8
+    >>> score(PHQ9, [0, 0, 0, 0, 0, 0, 0, 0, 4])
+    Traceback (most recent call last):
+    ...
+    iptkit._errors.ValidationError: 1 validation issue:
+      $.items[8]: Item 9 of the PHQ-9 must be between 0 and 3. [out_of_range]
+    """
+    info = _resolve(instrument)
+    answers = _items_tuple(items)
+    issues = [
+        Issue(f"$.items[{index}]", "wrong_type", "Expected a whole number.")
+        for index, answer in enumerate(answers)
+        if type(answer) is not int and type(answer) is not str
+    ]
+    if issues:
+        if len(answers) != info.item_count:
+            issues.insert(0, _item_issues(info, answers)[0])
+        raise ValidationError(issues)
+    issues = _item_issues(info, answers)
+    if issues:
+        raise ValidationError(issues)
+    return Score(instrument=info.id, items=answers, total=sum(_answer_value(a) for a in answers))
+
+
+def from_total(instrument: Instrument | InstrumentId | str, total: int) -> Score:
+    """Record a score known only by its total (items unknown).
+
+    >>> from_total(HAMD17, 18).severity.value
+    'moderate'
+
+    Raises:
+        ValidationError: the total is not a whole number (``$.total``,
+            ``wrong_type``) or outside the instrument's range (``out_of_range``).
+    """
+    info = _resolve(instrument)
+    return Score(instrument=info.id, items=None, total=total)
+
+
+def severity_of(
+    instrument: Instrument | InstrumentId | str, total: int, table: str | None = None
+) -> SymptomSeverity:
+    """Return the severity of ``total`` in a named table of the instrument.
+
+    Args:
+        instrument: e.g. :data:`HAMD17`.
+        total: a total within the instrument's range.
+        table: a table name from :attr:`Instrument.table_names`; the
+            default table when ``None``.
+
+    Raises:
+        ValidationError: the total is not a whole number or out of range
+            (``$.total``), or the table is unknown (``$.table``, ``unknown_table``).
+
+    >>> severity_of(HAMD17, 15).value
+    'mild'
+    >>> severity_of(HAMD17, 15, "older_convention").value
+    'mild_to_moderate'
+    """
+    info = _resolve(instrument)
+    chosen = info.table(table)
+    if type(total) is not int:
+        raise ValidationError.single("$.total", "wrong_type", "Expected a whole number.")
+    issue = _total_issue(info, total)
+    if issue is not None:
+        raise ValidationError((issue,))
+    return chosen.severity(total)
+
+
+# --------------------------------------------------------------------------
+# Change between two scores
+# --------------------------------------------------------------------------
+
+#: |RCI| above this is a reliable change (Jacobson & Truax 1991: p < .05).
+RELIABLE_CHANGE_Z = 1.96
+
+
+def _exact(value: float) -> Fraction:
+    """The decimal a float was written as, exactly (0.5 -> 1/2, 0.3 -> 3/10)."""
+    return Fraction(repr(value))
+
+
+@model
+class Change:
+    """The change from a baseline score to a follow-up score of the same instrument.
+
+    Thresholds are stored with the change, so a stored change means the same
+    thing when read back.  ``None`` for ``remission_below``,
+    ``reliability_sd`` or ``test_retest`` means "the instrument's own value".
+
+    >>> c = change(from_total(PHQ9, 16), from_total(PHQ9, 8))
+    >>> c.percent, c.response, c.partial_response, c.remission
+    (Fraction(50, 1), True, False, False)
+    """
+
+    baseline: Score = field(doc="The earlier score.")
+    follow_up: Score = field(doc="The later score, of the same instrument.")
+    response_drop: float = field(
+        default=0.5, ge=0, le=1, doc="Smallest drop (as a fraction of baseline) that is a response."
+    )
+    partial_drop: float = field(
+        default=0.25,
+        ge=0,
+        le=1,
+        doc="Smallest drop (as a fraction of baseline) that is a partial response.",
+    )
+    remission_below: int | None = field(
+        default=None,
+        ge=0,
+        doc="A follow-up total below this is a remission; null for the instrument's own.",
+    )
+    reliability_sd: float | None = field(
+        default=None,
+        doc="Standard deviation for the reliable-change index; null for the instrument's.",
+    )
+    test_retest: float | None = field(
+        default=None,
+        doc="Test-retest reliability for the reliable-change index; null for the instrument's.",
+    )
+
+    def _invariants(self) -> Iterator[Issue]:
+        if self.follow_up.instrument is not self.baseline.instrument:
+            yield Issue(
+                "$.follow_up.instrument",
+                "instrument_mismatch",
+                "The follow-up score must be of the same instrument as the baseline.",
+            )
+        if self.partial_drop > self.response_drop:
+            yield Issue(
+                "$.partial_drop",
+                "invalid_range",
+                "The partial-response drop cannot exceed the response drop.",
+            )
+        if self.remission_below is not None:
+            limit = self.baseline.definition.max_total + 1
+            if self.remission_below > limit:
+                yield Issue(
+                    "$.remission_below",
+                    "out_of_range",
+                    f"Remission below must be between 0 and {limit}.",
+                )
+        if (self.reliability_sd is None) != (self.test_retest is None):
+            missing = "$.test_retest" if self.test_retest is None else "$.reliability_sd"
+            yield Issue(
+                missing,
+                "incomplete_reliability",
+                "The reliable-change index needs both a standard deviation and a "
+                "test-retest reliability.",
+            )
+        if self.reliability_sd is not None and not self.reliability_sd > 0:
+            yield Issue(
+                "$.reliability_sd", "out_of_range", "The standard deviation must be above 0."
+            )
+        if self.test_retest is not None and not 0 <= self.test_retest < 1:
+            yield Issue(
+                "$.test_retest",
+                "out_of_range",
+                "Test-retest reliability must be at least 0 and below 1.",
+            )
+
+    @property
+    def points(self) -> int:
+        """The drop in total points (negative when symptoms rose)."""
+        return self.baseline.total - self.follow_up.total
+
+    @property
+    def drop(self) -> Fraction | None:
+        """The drop as an exact fraction of baseline; ``None`` when baseline is 0.
+
+        (baseline - follow-up) / baseline, reference §7.2; negative when
+        symptoms rose.
+        """
+        if self.baseline.total == 0:
+            return None
+        return Fraction(self.points, self.baseline.total)
+
+    @property
+    def percent(self) -> Fraction | None:
+        """The drop in percent of baseline (exact); ``None`` when baseline is 0."""
+        drop = self.drop
+        return None if drop is None else drop * 100
+
+    @property
+    def response(self) -> bool | None:
+        """Whether the total fell by at least ``response_drop`` (exactly 50% counts).
+
+        ``None`` when the baseline is 0, which leaves the drop undefined.
+        """
+        drop = self.drop
+        return None if drop is None else drop >= _exact(self.response_drop)
+
+    @property
+    def partial_response(self) -> bool | None:
+        """Whether the drop is at least ``partial_drop`` but short of a response.
+
+        A response is never also a partial response.  ``None`` when the
+        baseline is 0.
+        """
+        drop = self.drop
+        if drop is None:
+            return None
+        return _exact(self.partial_drop) <= drop < _exact(self.response_drop)
+
+    @property
+    def effective_remission_below(self) -> int | None:
+        """The remission threshold in use: the stored one or the instrument's."""
+        if self.remission_below is not None:
+            return self.remission_below
+        return self.baseline.definition.remission_below
+
+    @property
+    def remission(self) -> bool | None:
+        """Whether the follow-up total lies below the remission threshold.
+
+        ``None`` only when neither the change nor the instrument has one.
+        """
+        threshold = self.effective_remission_below
+        return None if threshold is None else self.follow_up.total < threshold
+
+    @property
+    def reliable_change_index(self) -> float | None:
+        """Jacobson-Truax reliable-change index, positive when symptoms fell.
+
+        (baseline - follow-up) / S_diff with S_diff = SD * sqrt(2 * (1 - r))
+        (Jacobson & Truax 1991).  ``None`` unless an SD and a test-retest
+        reliability are known: none of the built-in instruments carries
+        them, so pass values from a cited source to :func:`change`.
+        """
+        info = self.baseline.definition
+        sd = self.reliability_sd if self.reliability_sd is not None else info.reliability_sd
+        r = self.test_retest if self.test_retest is not None else info.test_retest
+        if sd is None or r is None:
+            return None
+        return self.points / (sd * math.sqrt(2 * (1 - r)))
+
+    @property
+    def reliable_change(self) -> bool | None:
+        """Whether the change exceeds measurement error (|RCI| > 1.96); ``None`` if unknown."""
+        rci = self.reliable_change_index
+        return None if rci is None else abs(rci) > RELIABLE_CHANGE_Z
+
+
+def _as_float(value: Any) -> Any:
+    return float(value) if type(value) is int else value
+
+
+def change(
+    baseline: Score,
+    follow_up: Score,
+    *,
+    response_drop: float = 0.5,
+    partial_drop: float = 0.25,
+    remission_below: int | None = None,
+    reliability_sd: float | None = None,
+    test_retest: float | None = None,
+) -> Change:
+    """Compare a follow-up score with a baseline score (reference §7.2).
+
+    Args:
+        baseline: the earlier score.
+        follow_up: the later score, of the same instrument.
+        response_drop: smallest drop, as a fraction of baseline, that counts
+            as a response (default one half; exactly one half counts).
+        partial_drop: smallest drop that counts as a partial response
+            (default one quarter).
+        remission_below: a follow-up total below this is a remission;
+            ``None`` for the instrument's own (PHQ-9 5, HAM-D17 8, i.e. 7 or
+            less; GAD-7 5 and BDI-II 14 by convention).
+        reliability_sd: standard deviation of totals, for the reliable-change
+            index; give it with ``test_retest``, both from a cited source.
+        test_retest: test-retest reliability, for the reliable-change index.
+
+    Returns:
+        The change, with its percent, response, partial response, remission
+        and reliable change.
+
+    Raises:
+        ValidationError: the scores are of different instruments
+            (``$.follow_up.instrument``, ``instrument_mismatch``), or a
+            threshold is out of range.
+
+    >>> c = change(score(PHQ9, [2] * 9), from_total(PHQ9, 4))
+    >>> float(c.percent), c.response, c.remission
+    (77.77777777777777, True, True)
+    >>> change(from_total(HAMD17, 20), from_total(HAMD17, 7), remission_below=7).remission
+    False
+    """
+    return Change(
+        baseline=baseline,
+        follow_up=follow_up,
+        response_drop=_as_float(response_drop),
+        partial_drop=_as_float(partial_drop),
+        remission_below=remission_below,
+        reliability_sd=_as_float(reliability_sd),
+        test_retest=_as_float(test_retest),
+    )
