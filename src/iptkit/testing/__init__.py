@@ -19,11 +19,27 @@ dates, the first enumeration member.
 from __future__ import annotations
 
 from iptkit.testing._common import aware_datetimes, dates, private_text, zone_names
+from iptkit.testing._contract import (
+    amendments,
+    contingency_policies,
+    contracts,
+    maintenance_agreements,
+    obligations,
+    parties,
+    session_terms,
+)
 from iptkit.testing._inventory import (
     expectations,
     inventories,
     relationship_changes,
     relationships,
+)
+from iptkit.testing._measures import (
+    changes,
+    instruments,
+    item_answers,
+    measurements,
+    scores,
 )
 from iptkit.testing._protocol import (
     builtin_protocols,
@@ -33,16 +49,28 @@ from iptkit.testing._protocol import (
 )
 
 __all__ = [
+    "amendments",
     "aware_datetimes",
     "builtin_protocols",
+    "changes",
+    "contingency_policies",
+    "contracts",
     "custom_protocols",
     "dates",
     "expectations",
+    "instruments",
     "inventories",
+    "item_answers",
+    "maintenance_agreements",
+    "measurements",
+    "obligations",
+    "parties",
     "phase_rules",
     "private_text",
     "protocols",
     "relationship_changes",
     "relationships",
+    "scores",
+    "session_terms",
     "zone_names",
 ]

@@ -1,0 +1,548 @@
+"""The treatment contract of acute IPT and the separate maintenance agreement.
+
+Domain reference §6: the contract fixes, at the outset, the number, length
+and frequency of sessions, and with them the end date; the agreed focus
+areas; the roles and obligations of each side; the rules of conduct; and
+what happens when a session is missed.  Changes are explicit amendments
+(§6 "Changes and extensions"), agreed only before the termination phase
+begins (session-numbering rule 5).  Further work after acute treatment is a
+new contract: a :class:`MaintenanceAgreement`, whose sessions are numbered
+M1..Mk on their own (rule 6).
+
+Only what a record cannot break and still mean something is an invariant
+here.  Departures from a protocol (three focus areas, 20 sessions on the
+standard protocol, 90-minute sessions, a focus area the protocol does not
+recognise) load, and the checks report them as findings.
+
+Planned session dates come from :func:`~iptkit._recurrence.recurrence_starts`
+(dateutil, DST-safe).  That costs far more than reading a contract, so the
+invariants compute dates only when a rule cannot be judged without them: when
+the contract has amendments, or a signature is dated after the first session.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import enum
+from collections.abc import Iterator
+
+from iptkit._errors import Issue, ScheduleError, ValidationError
+from iptkit._focus import DisputeStage, FocusArea
+from iptkit._model import field, model
+from iptkit._protocol import (
+    MIN_ACUTE_SESSIONS,
+    Format,
+    Frequency,
+    Phase,
+    Protocol,
+    phase_lengths,
+    phase_of,
+)
+from iptkit._recurrence import recurrence_starts, zone_info
+
+__all__ = [
+    "MAX_ACUTE_SESSIONS",
+    "MAX_MAINTENANCE_SESSIONS",
+    "MAX_MAINTENANCE_YEARS",
+    "Amendment",
+    "ContingencyPolicy",
+    "MaintenanceAgreement",
+    "MissedSessionPolicy",
+    "Modality",
+    "Obligation",
+    "Party",
+    "PartyRole",
+    "SessionTerms",
+    "TreatmentContract",
+]
+
+#: Most acute sessions a contract may plan (the protocols stop at 100 too).
+MAX_ACUTE_SESSIONS = 100
+#: Most sessions a maintenance agreement may count.
+MAX_MAINTENANCE_SESSIONS = 100
+#: Longest a maintenance agreement given by an end date may run, in years.
+#: Trials of monthly maintenance ran for two to three years (domain reference §3.3).
+MAX_MAINTENANCE_YEARS = 5
+
+#: First sessions are accepted from this year up to :data:`_LAST_YEAR`.
+_FIRST_YEAR = 1900
+_LAST_YEAR = 2999
+
+#: How many slots of each frequency surely fit in the ten-year planning
+#: horizon of the recurrence; beyond that a plan may not fit at all.
+_SLOTS_IN_HORIZON = {
+    Frequency.WEEKLY: 520,
+    Frequency.TWICE_WEEKLY: 1040,
+    Frequency.FORTNIGHTLY: 260,
+    Frequency.MONTHLY: 119,
+}
+
+
+class MissedSessionPolicy(enum.Enum):
+    """What becomes of a session the patient misses (session-numbering rule 4)."""
+
+    #: The session's number is spent: the course is one session shorter.
+    COUNTS = "counts"
+    #: The number moves to a replacement slot; later sessions shift.
+    MADE_UP = "made_up"
+
+
+class Modality(enum.Enum):
+    """How sessions are delivered (domain reference §4, remote delivery)."""
+
+    IN_PERSON = "in_person"
+    VIDEO = "video"
+    PHONE = "phone"
+
+
+class PartyRole(enum.Enum):
+    """Who a party to the contract is."""
+
+    PATIENT = "patient"
+    THERAPIST = "therapist"
+    #: A parent or carer, e.g. in IPT for adolescents (IPT-A).
+    PARENT_CARER = "parent_carer"
+
+
+def _zone_issues(zone: str) -> Iterator[Issue]:
+    try:
+        zone_info(zone)
+    except ValidationError as exc:
+        yield from exc.issues
+
+
+def _first_session_issues(first: dt.datetime) -> Iterator[Issue]:
+    if not _FIRST_YEAR <= first.year <= _LAST_YEAR:
+        yield Issue(
+            "$.first_session",
+            "out_of_range",
+            f"The first session must fall between the years {_FIRST_YEAR} and {_LAST_YEAR}.",
+        )
+
+
+@model
+class SessionTerms:
+    """How many acute sessions, how often, how long, and when they start.
+
+    >>> import datetime as dt
+    >>> from zoneinfo import ZoneInfo
+    >>> terms = SessionTerms(
+    ...     total=16,
+    ...     frequency=Frequency.WEEKLY,
+    ...     minutes=50,
+    ...     first_session=dt.datetime(2026, 3, 2, 9, tzinfo=ZoneInfo("America/New_York")),
+    ...     zone="America/New_York",
+    ... )
+    >>> terms.first_local_date
+    datetime.date(2026, 3, 2)
+    """
+
+    total: int = field(
+        ge=MIN_ACUTE_SESSIONS,
+        le=MAX_ACUTE_SESSIONS,
+        doc="Contracted acute sessions before any amendment (at least 3: one per phase).",
+    )
+    frequency: Frequency = field(doc="How often acute sessions take place.")
+    minutes: int = field(ge=1, le=480, doc="Length of a session in minutes.")
+    first_session: dt.datetime = field(doc="Start of the first acute session.")
+    zone: str = field(
+        min_len=1, max_len=64, doc="IANA time zone whose wall-clock time the sessions keep."
+    )
+
+    def _invariants(self) -> Iterator[Issue]:
+        yield from _first_session_issues(self.first_session)
+        yield from _zone_issues(self.zone)
+
+    @property
+    def first_local_date(self) -> dt.date:
+        """The calendar date of the first session in :attr:`zone`."""
+        return self.first_session.astimezone(zone_info(self.zone)).date()
+
+
+@model
+class ContingencyPolicy:
+    """What happens when sessions are missed, and days without sessions.
+
+    The IPT manuals leave this to the service (domain reference §6); a UK
+    service, for example, reviews after two missed appointments.
+    """
+
+    missed: MissedSessionPolicy = field(
+        default=MissedSessionPolicy.MADE_UP, doc="Whether a missed session counts or is made up."
+    )
+    max_missed: int | None = field(
+        default=None, ge=1, le=100, doc="Missed sessions after which the course is reviewed."
+    )
+    after_max_missed: str | None = field(
+        default=None, private=True, doc="What happens after that many missed sessions."
+    )
+    illness: str | None = field(
+        default=None, private=True, doc="What happens when the patient is ill."
+    )
+    therapist_absence: str | None = field(
+        default=None, private=True, doc="What happens when the therapist is away."
+    )
+    excluded_dates: tuple[dt.date, ...] = field(
+        default=(),
+        max_len=1000,
+        doc="Days on which no session takes place (holidays, absence), in date order.",
+    )
+
+    def _invariants(self) -> Iterator[Issue]:
+        dates = self.excluded_dates
+        for index in range(1, len(dates)):
+            if dates[index] == dates[index - 1]:
+                yield Issue(
+                    f"$.excluded_dates[{index}]",
+                    "duplicate_value",
+                    "An excluded date is listed twice.",
+                )
+            elif dates[index] < dates[index - 1]:
+                yield Issue(
+                    f"$.excluded_dates[{index}]",
+                    "excluded_dates_out_of_order",
+                    "Excluded dates must be listed in date order.",
+                )
+
+
+@model
+class Amendment:
+    """An explicit change of the contracted acute total (an extension or a cut).
+
+    Domain reference §6: any change must be renegotiated explicitly; rule 5
+    allows it only before the first termination-phase session.
+    """
+
+    agreed_on: dt.date = field(doc="The day the change was agreed.")
+    new_total: int = field(
+        ge=MIN_ACUTE_SESSIONS,
+        le=MAX_ACUTE_SESSIONS,
+        doc="The contracted acute total from this amendment on.",
+    )
+    reason: str = field(min_len=1, private=True, doc="Why the total changed, in words.")
+
+
+@model
+class Party:
+    """A person who agrees to the contract, by role and pseudonymous label."""
+
+    role: PartyRole
+    label: str = field(
+        min_len=1,
+        max_len=64,
+        private=True,
+        doc="Pseudonymous label, unique within the contract (never a real name).",
+    )
+    signed_on: dt.date | None = field(default=None, doc="The day this party signed, if signed.")
+
+
+@model
+class Obligation:
+    """Something one side undertakes, e.g. to attend or to give notice of absence."""
+
+    role: PartyRole = field(doc="Whose obligation it is.")
+    description: str = field(min_len=1, private=True, doc="The obligation, in words.")
+
+
+@model(document="contract")
+class TreatmentContract:
+    """The agreed frame of a course of acute IPT (domain reference §6).
+
+    >>> import datetime as dt
+    >>> from zoneinfo import ZoneInfo
+    >>> from iptkit import FocusArea, Frequency
+    >>> from iptkit.protocols import IPT_UK
+    >>> contract = TreatmentContract(
+    ...     protocol=IPT_UK,
+    ...     sessions=SessionTerms(
+    ...         total=16,
+    ...         frequency=Frequency.WEEKLY,
+    ...         minutes=50,
+    ...         first_session=dt.datetime(2026, 3, 2, 9, tzinfo=ZoneInfo("America/New_York")),
+    ...         zone="America/New_York",
+    ...     ),
+    ...     focus_areas=(FocusArea.ROLE_TRANSITION,),
+    ... )
+    >>> contract.total, contract.end_date
+    (16, datetime.date(2026, 6, 15))
+    >>> contract.phase_of(13).value
+    'termination'
+    """
+
+    protocol: Protocol = field(doc="The protocol variant the course follows.")
+    sessions: SessionTerms = field(doc="Number, frequency, length and start of acute sessions.")
+    focus_areas: tuple[FocusArea, ...] = field(
+        min_len=1, doc="The agreed focus areas, the main one first."
+    )
+    dispute_stage: DisputeStage | None = field(
+        default=None, doc="Stage of the role dispute, when a role dispute is a focus."
+    )
+    modality: Modality = Modality.IN_PERSON
+    format: Format = Format.INDIVIDUAL
+    contingency: ContingencyPolicy = field(default=ContingencyPolicy())
+    amendments: tuple[Amendment, ...] = field(
+        default=(), doc="Agreed changes of the acute total, in date order."
+    )
+    parties: tuple[Party, ...] = field(
+        default=(), doc="Who agreed to the contract and when they signed."
+    )
+    obligations: tuple[Obligation, ...] = field(
+        default=(), doc="Roles and obligations of the patient, therapist and parent or carer."
+    )
+    boundaries: str | None = field(
+        default=None, private=True, doc="Rules of conduct and boundaries of the therapy."
+    )
+    out_of_session_contact: str | None = field(
+        default=None, private=True, doc="Whether and how to make contact between sessions."
+    )
+    crisis_plan: str | None = field(
+        default=None, private=True, doc="What to do in a crisis or emergency."
+    )
+    maintenance_discussed: bool | None = field(
+        default=None, doc="Whether maintenance treatment was discussed; null when unknown."
+    )
+
+    # ------------------------------------------------------------------
+    # Derived values
+    # ------------------------------------------------------------------
+
+    @property
+    def total(self) -> int:
+        """The contracted acute total after amendments (the last one wins)."""
+        if self.amendments:
+            return self.amendments[-1].new_total
+        return self.sessions.total
+
+    def phase_of(self, number: int) -> Phase:
+        """Return the phase of acute session ``number`` under the amended total.
+
+        Raises:
+            ValidationError: ``number`` is not within 1..:attr:`total`.
+        """
+        return phase_of(number, self.total, self.protocol)
+
+    def session_starts(self) -> tuple[dt.datetime, ...]:
+        """Return the planned start of every acute session, in the contract's zone.
+
+        Sessions recur at the wall-clock time of the first one (across
+        daylight-saving changes) and skip the excluded dates; the count is
+        the amended :attr:`total`.
+
+        Raises:
+            ScheduleError: the sessions do not fit in the ten years after the
+                first one.
+        """
+        return self._starts(self.total)
+
+    @property
+    def end_date(self) -> dt.date:
+        """The local date of the last planned acute session: the end the contract implies."""
+        return self.session_starts()[-1].date()
+
+    def _starts(self, count: int) -> tuple[dt.datetime, ...]:
+        terms = self.sessions
+        return recurrence_starts(
+            terms.first_session,
+            count,
+            zone=terms.zone,
+            frequency=terms.frequency,
+            exclude=self.contingency.excluded_dates,
+        )
+
+    # ------------------------------------------------------------------
+    # Invariants
+    # ------------------------------------------------------------------
+
+    def _invariants(self) -> Iterator[Issue]:
+        yield from self._focus_issues()
+        yield from self._party_issues_without_dates()
+        for index in range(1, len(self.amendments)):
+            if self.amendments[index].agreed_on < self.amendments[index - 1].agreed_on:
+                yield Issue(
+                    f"$.amendments[{index}].agreed_on",
+                    "amendments_out_of_order",
+                    "Amendments must be listed in the order they were agreed.",
+                )
+        first_day = self.sessions.first_local_date
+        late_signatures = [
+            index
+            for index, party in enumerate(self.parties)
+            if party.signed_on is not None and party.signed_on > first_day
+        ]
+        largest = max([self.sessions.total, *(a.new_total for a in self.amendments)])
+        may_not_fit = (
+            largest + len(self.contingency.excluded_dates)
+            > _SLOTS_IN_HORIZON[self.sessions.frequency]
+        )
+        if not self.amendments and not late_signatures and not may_not_fit:
+            return
+        # Dates are needed: plan once, for the largest total any amendment sets.
+        try:
+            days = [start.date() for start in self._starts(largest)]
+        except ScheduleError:
+            yield Issue(
+                "$.sessions",
+                "schedule_too_long",
+                "The planned sessions do not fit in the ten years after the first one.",
+            )
+            return
+        yield from self._amendment_issues(days)
+        end = days[self.total - 1]
+        for index in late_signatures:
+            signed = self.parties[index].signed_on
+            if signed is not None and signed > end:
+                yield Issue(
+                    f"$.parties[{index}].signed_on",
+                    "signed_after_end",
+                    "The contract is signed after the last session it plans.",
+                )
+
+    def _focus_issues(self) -> Iterator[Issue]:
+        seen: set[FocusArea] = set()
+        for index, area in enumerate(self.focus_areas):
+            if area in seen:
+                yield Issue(
+                    f"$.focus_areas[{index}]", "duplicate_value", "A focus area is listed twice."
+                )
+            seen.add(area)
+        if self.dispute_stage is not None and FocusArea.ROLE_DISPUTE not in seen:
+            yield Issue(
+                "$.dispute_stage",
+                "stage_without_dispute",
+                "A dispute stage is given but no role dispute is among the focus areas.",
+            )
+
+    def _party_issues_without_dates(self) -> Iterator[Issue]:
+        labels: set[str] = set()
+        for index, party in enumerate(self.parties):
+            if party.label in labels:
+                yield Issue(
+                    f"$.parties[{index}].label",
+                    "duplicate_label",
+                    "Two parties share the same label; labels must be unique.",
+                )
+            labels.add(party.label)
+
+    def _amendment_issues(self, days: list[dt.date]) -> Iterator[Issue]:
+        """Rule 5 and the elapsed-sessions rule, judged on the planned dates."""
+        in_force = self.sessions.total
+        for index, amendment in enumerate(self.amendments):
+            termination = phase_lengths(in_force, self.protocol)[2]
+            first_termination_day = days[in_force - termination]
+            if amendment.agreed_on >= first_termination_day:
+                yield Issue(
+                    f"$.amendments[{index}].agreed_on",
+                    "amended_in_termination",
+                    "The total can only be changed before the first termination-phase session.",
+                )
+            elapsed = bisect.bisect_left(days, amendment.agreed_on, hi=in_force)
+            if amendment.new_total < elapsed:
+                yield Issue(
+                    f"$.amendments[{index}].new_total",
+                    "total_below_elapsed",
+                    "The new total is below the number of sessions planned before the change.",
+                )
+            in_force = amendment.new_total
+
+
+def _slot_bound(frequency: Frequency, days: int) -> int:
+    """Return an upper bound on the slots of ``frequency`` within ``days`` days of the first."""
+    if frequency is Frequency.WEEKLY:
+        return days // 7 + 1
+    if frequency is Frequency.TWICE_WEEKLY:
+        return 2 * (days // 7 + 1)
+    if frequency is Frequency.FORTNIGHTLY:
+        return days // 14 + 1
+    return days // 28 + 1
+
+
+@model(document="maintenance_agreement")
+class MaintenanceAgreement:
+    """A separate contract for maintenance sessions after acute treatment.
+
+    Domain reference §3.3 and §6: further work after the acute course is a
+    new, explicitly agreed contract, usually monthly.  Its sessions are
+    numbered M1..Mk on their own (session-numbering rule 6).  It runs for a
+    fixed number of sessions (``count``) or up to a date (``until``): exactly
+    one of the two.
+
+    >>> import datetime as dt
+    >>> from zoneinfo import ZoneInfo
+    >>> agreement = MaintenanceAgreement(
+    ...     agreed_on=dt.date(2026, 6, 15),
+    ...     minutes=50,
+    ...     first_session=dt.datetime(2026, 7, 13, 9, tzinfo=ZoneInfo("Europe/London")),
+    ...     zone="Europe/London",
+    ...     until=dt.date(2026, 12, 31),
+    ... )
+    >>> [start.date().isoformat() for start in agreement.session_starts()][-2:]
+    ['2026-11-13', '2026-12-13']
+    """
+
+    agreed_on: dt.date = field(doc="The day the agreement was made.")
+    frequency: Frequency = field(default=Frequency.MONTHLY, doc="How often sessions take place.")
+    minutes: int = field(ge=1, le=480, doc="Length of a session in minutes.")
+    first_session: dt.datetime = field(doc="Start of maintenance session M1.")
+    zone: str = field(
+        min_len=1, max_len=64, doc="IANA time zone whose wall-clock time the sessions keep."
+    )
+    count: int | None = field(
+        default=None, ge=1, le=MAX_MAINTENANCE_SESSIONS, doc="How many sessions are agreed."
+    )
+    until: dt.date | None = field(
+        default=None, doc="The last day on which a session may fall (inclusive)."
+    )
+
+    def _invariants(self) -> Iterator[Issue]:
+        first_issues = list(_first_session_issues(self.first_session))
+        zone_issues = list(_zone_issues(self.zone))
+        yield from first_issues
+        yield from zone_issues
+        if self.count is not None and self.until is not None:
+            yield Issue(
+                "$.until",
+                "both_count_and_until",
+                "Give either a number of sessions or an end date, not both.",
+            )
+        elif self.count is None and self.until is None:
+            yield Issue(
+                "$.count",
+                "missing_count_or_until",
+                "Give either a number of sessions or an end date.",
+            )
+        elif self.until is not None and not first_issues and not zone_issues:
+            first_day = self.first_local_date
+            if self.until < first_day:
+                yield Issue(
+                    "$.until",
+                    "until_before_first_session",
+                    "The end date falls before the first maintenance session.",
+                )
+            elif (self.until - first_day).days > 366 * MAX_MAINTENANCE_YEARS:
+                yield Issue(
+                    "$.until",
+                    "out_of_range",
+                    f"A maintenance agreement may run for at most {MAX_MAINTENANCE_YEARS} years.",
+                )
+
+    @property
+    def first_local_date(self) -> dt.date:
+        """The calendar date of session M1 in :attr:`zone`."""
+        return self.first_session.astimezone(zone_info(self.zone)).date()
+
+    def session_starts(self) -> tuple[dt.datetime, ...]:
+        """Return the planned start of sessions M1..Mk, in the agreement's zone."""
+        if self.count is not None:
+            return recurrence_starts(
+                self.first_session, self.count, zone=self.zone, frequency=self.frequency
+            )
+        assert self.until is not None  # an invariant: exactly one of count and until
+        span = (self.until - self.first_local_date).days
+        starts = recurrence_starts(
+            self.first_session,
+            _slot_bound(self.frequency, span),
+            zone=self.zone,
+            frequency=self.frequency,
+        )
+        return tuple(start for start in starts if start.date() <= self.until)
