@@ -8,7 +8,7 @@ this library rather than a source's statement, the table says so.
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import pytest
@@ -40,6 +40,12 @@ from iptkit.protocols import (
 from iptkit.testing import builtin_protocols, custom_protocols, protocols
 
 INIT, MID, TERM = Phase.INITIAL, Phase.MIDDLE, Phase.TERMINATION
+
+
+def _evolve(protocol: Protocol, **changes: Any) -> Protocol:
+    """Return ``protocol`` with ``changes`` (validated like a new object)."""
+    changed: Protocol = attrs.evolve(cast(Any, protocol), **changes)
+    return changed
 
 
 def _course(initial: int, middle: int, termination: int) -> list[Phase]:
@@ -214,39 +220,39 @@ class TestProtocol:
 
     def test_typical_outside_range(self) -> None:
         """A typical total outside minimum..maximum is an invalid range."""
-        assert issues_of(lambda: attrs.evolve(STANDARD, typical_sessions=20)) == [
+        assert issues_of(lambda: _evolve(STANDARD, typical_sessions=20)) == [
             ("$.typical_sessions", "invalid_range")
         ]
 
     def test_minutes_reversed(self) -> None:
         """A shortest session longer than the longest is an invalid range."""
-        assert issues_of(lambda: attrs.evolve(STANDARD, min_minutes=60)) == [
+        assert issues_of(lambda: _evolve(STANDARD, min_minutes=60)) == [
             ("$.max_minutes", "invalid_range")
         ]
 
     def test_default_frequency_not_allowed(self) -> None:
         """The default frequency must be among the allowed ones."""
-        assert issues_of(lambda: attrs.evolve(IPT_UK, default_frequency=Frequency.MONTHLY)) == [
+        assert issues_of(lambda: _evolve(IPT_UK, default_frequency=Frequency.MONTHLY)) == [
             ("$.default_frequency", "invalid_value")
         ]
 
     def test_duplicate_frequency(self) -> None:
         """A frequency listed twice is a duplicate value."""
         twice = (Frequency.WEEKLY, Frequency.WEEKLY)
-        assert issues_of(lambda: attrs.evolve(IPT_UK, frequencies=twice)) == [
+        assert issues_of(lambda: _evolve(IPT_UK, frequencies=twice)) == [
             ("$.frequencies", "duplicate_value")
         ]
 
     def test_duplicate_focus_area(self) -> None:
         """A focus area listed twice is a duplicate value."""
         twice = (FocusArea.GRIEF, FocusArea.GRIEF)
-        assert issues_of(lambda: attrs.evolve(STANDARD, focus_areas=twice)) == [
+        assert issues_of(lambda: _evolve(STANDARD, focus_areas=twice)) == [
             ("$.focus_areas", "duplicate_value")
         ]
 
     def test_no_focus_area(self) -> None:
         """A protocol recognises at least one focus area."""
-        assert issues_of(lambda: attrs.evolve(STANDARD, focus_areas=())) == [
+        assert issues_of(lambda: _evolve(STANDARD, focus_areas=())) == [
             ("$.focus_areas", "too_short")
         ]
 
@@ -263,11 +269,11 @@ class TestProtocol:
     )
     def test_field_bounds(self, changes: dict[str, Any], expected: tuple[str, str]) -> None:
         """Each field's bounds and type are checked, with the field's path."""
-        assert issues_of(lambda: attrs.evolve(STANDARD, **changes)) == [expected]
+        assert issues_of(lambda: _evolve(STANDARD, **changes)) == [expected]
 
     def test_empty_name(self) -> None:
         """An empty name is both too short and not in the identifier format."""
-        assert issues_of(lambda: attrs.evolve(STANDARD, name="")) == [
+        assert issues_of(lambda: _evolve(STANDARD, name="")) == [
             ("$.name", "too_short"),
             ("$.name", "invalid_value"),
         ]
@@ -281,7 +287,7 @@ class TestProtocol:
     def test_every_problem_reported(self) -> None:
         """All invariant breaches are reported together."""
         issues = issues_of(
-            lambda: attrs.evolve(
+            lambda: _evolve(
                 STANDARD, typical_sessions=4, min_minutes=60, default_frequency=Frequency.MONTHLY
             )
         )
