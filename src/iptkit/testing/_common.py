@@ -42,7 +42,7 @@ def aware_datetimes(
     min_value: dt.datetime = dt.datetime(2000, 1, 1),
     max_value: dt.datetime = dt.datetime(2040, 12, 31),
 ) -> st.SearchStrategy[dt.datetime]:
-    """Timezone-aware datetimes in one of :data:`ZONES`, whole minutes only."""
+    """Timezone-aware datetimes in one of the zones of :func:`zone_names`, whole minutes only."""
     return st.builds(
         lambda naive, zone: naive.replace(second=0, microsecond=0, tzinfo=ZoneInfo(zone)),
         st.datetimes(min_value=min_value, max_value=max_value),
