@@ -4,8 +4,10 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Only the folders that exist: git keeps no empty folder, so a fresh clone may lack one.
+LINT_PATHS := src tests $(wildcard examples bench docs/conf.py)
 
-.PHONY: demo test lint typecheck docs pytest bench clean
+.PHONY: demo test lint typecheck docs wheel-check pytest bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,23 +30,33 @@ demo: $(VENV)/.base
 	$(BIN)/python examples/quickstart.py
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check src tests examples bench docs
-	$(BIN)/ruff format --check src tests examples bench docs
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy --strict src tests
 
+# Warnings are errors; the build needs no network (see docs/conf.py).
 docs: $(VENV)/.dev
-	$(BIN)/sphinx-build -q -W -n -b html docs docs/_build/html
-	$(BIN)/sphinx-build -q -W -n -b doctest docs docs/_build/doctest
+	$(BIN)/sphinx-build -q -W -n --keep-going -b html docs docs/_build/html
+	$(BIN)/sphinx-build -q -W -n --keep-going -b doctest docs docs/_build/doctest
 
+# Build the wheel as pip would and check what goes into it.
+wheel-check: $(VENV)/.dev
+	rm -rf build/wheel
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir build/wheel .
+	$(BIN)/python .ci/check_wheel.py build/wheel/*.whl
+
+# Exit status 5 means pytest collected no tests: a broken test layout, never a pass.
 pytest: $(VENV)/.dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; fi; \
+	exit $$status
 
-test: lint typecheck docs pytest
+test: lint typecheck docs wheel-check pytest
 
 bench: $(VENV)/.bench
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) docs/_build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build docs/_build .pytest_cache .mypy_cache .ruff_cache
