@@ -21,6 +21,7 @@ from sphinx.util import logging
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 
 project = "iptkit"
 author = "The iptkit developers"
@@ -32,6 +33,7 @@ extensions = [
     "myst_parser",
     "sphinx.ext.autodoc",
     "sphinx.ext.doctest",
+    "iptkit_tables",
 ]
 
 source_suffix = {".md": "markdown"}
