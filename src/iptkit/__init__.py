@@ -33,6 +33,15 @@ from iptkit._protocol import (
     phase_lengths,
     phase_of,
 )
+from iptkit._schedule import (
+    MaintenancePlan,
+    MissedSlot,
+    Schedule,
+    ScheduledSession,
+    SessionKind,
+    SessionStatus,
+    plan_sessions,
+)
 from iptkit._schema import json_schema
 
 __all__ = [
@@ -50,7 +59,9 @@ __all__ = [
     "IptkitError",
     "Issue",
     "MaintenanceAgreement",
+    "MaintenancePlan",
     "MissedSessionPolicy",
+    "MissedSlot",
     "Modality",
     "Obligation",
     "Party",
@@ -61,7 +72,11 @@ __all__ = [
     "Relationship",
     "RelationshipChange",
     "RelationshipRole",
+    "Schedule",
     "ScheduleError",
+    "ScheduledSession",
+    "SessionKind",
+    "SessionStatus",
     "SessionTerms",
     "TreatmentContract",
     "ValidationError",
@@ -72,4 +87,5 @@ __all__ = [
     "loads",
     "phase_lengths",
     "phase_of",
+    "plan_sessions",
 ]

@@ -21,7 +21,7 @@ from dateutil import rrule, tz
 from iptkit._errors import ScheduleError, ValidationError
 from iptkit._protocol import Frequency
 
-__all__ = ["recurrence_starts", "zone_info"]
+__all__ = ["recurrence_starts", "slot_before", "slots_after", "zone_info"]
 
 #: Planning never looks further ahead than this from the first session.
 HORIZON = dt.timedelta(days=366 * 10)
@@ -43,30 +43,103 @@ def zone_info(zone: str) -> ZoneInfo:
         ) from None
 
 
-def _rule(frequency: Frequency, start: dt.datetime, until: dt.datetime) -> rrule.rrule:
+def _rule(
+    frequency: Frequency, anchor: dt.datetime, start: dt.datetime, until: dt.datetime
+) -> rrule.rrule:
+    """The series of ``frequency`` anchored at ``anchor``, from ``start`` to ``until``.
+
+    All three are naive local wall-clock times.  The pattern (weekday, day of
+    the month, fortnight parity) comes from ``anchor``; ``start`` only bounds
+    the series from below, so a series can be read before its anchor.  For a
+    fortnightly series ``start`` must lie a whole number of fortnights from
+    ``anchor``.
+    """
+    hour, minute, second = anchor.hour, anchor.minute, anchor.second
     if frequency is Frequency.WEEKLY:
-        return rrule.rrule(rrule.WEEKLY, dtstart=start, until=until)
+        return rrule.rrule(
+            rrule.WEEKLY,
+            byweekday=anchor.weekday(),
+            dtstart=start,
+            until=until,
+            byhour=hour,
+            byminute=minute,
+            bysecond=second,
+        )
     if frequency is Frequency.FORTNIGHTLY:
-        return rrule.rrule(rrule.WEEKLY, interval=2, dtstart=start, until=until)
+        return rrule.rrule(
+            rrule.WEEKLY,
+            interval=2,
+            byweekday=anchor.weekday(),
+            dtstart=start,
+            until=until,
+            byhour=hour,
+            byminute=minute,
+            bysecond=second,
+        )
     if frequency is Frequency.TWICE_WEEKLY:
-        # The first session's weekday and the day three days later (Mon/Thu, ...).
-        first = start.weekday()
+        # The anchor's weekday and the day three days later (Mon/Thu, ...).
+        first = anchor.weekday()
         return rrule.rrule(
             rrule.WEEKLY,
             byweekday=sorted({first, (first + 3) % 7}),
             dtstart=start,
             until=until,
+            byhour=hour,
+            byminute=minute,
+            bysecond=second,
         )
-    # Monthly on the same day of the month; in a month without that day
+    # Monthly on the anchor's day of the month; in a month without that day
     # (the 31st in April) the session falls on the month's last day.
-    day = start.day
+    day = anchor.day
     return rrule.rrule(
         rrule.MONTHLY,
         bymonthday=(day, -1) if day > 28 else (day,),
         bysetpos=1,
         dtstart=start,
         until=until,
+        byhour=hour,
+        byminute=minute,
+        bysecond=second,
     )
+
+
+def _series(
+    anchor: dt.datetime,
+    start: dt.datetime,
+    until: dt.datetime,
+    frequency: Frequency,
+    exclude: Iterable[dt.date],
+) -> rrule.rruleset:
+    """The series as an rruleset with one EXDATE per excluded date (naive local times)."""
+    rules = rrule.rruleset()
+    rules.rrule(_rule(frequency, anchor, start, until))
+    wall = anchor.time()
+    for day in set(exclude):
+        rules.exdate(dt.datetime.combine(day, wall))
+    return rules
+
+
+def _local(moment: dt.datetime, info: ZoneInfo, name: str) -> dt.datetime:
+    """``moment`` as a naive wall-clock time in ``info`` (checked to be aware)."""
+    if not isinstance(moment, dt.datetime) or moment.utcoffset() is None:
+        raise ValidationError.single(
+            f"$.{name}", "naive_datetime", "The date and time needs a time zone."
+        )
+    return moment.astimezone(info).replace(tzinfo=None)
+
+
+def _aware(naive: dt.datetime, info: ZoneInfo) -> dt.datetime:
+    """Attach ``info``; a wall-clock time skipped by a DST change moves forward by the gap."""
+    moment: dt.datetime = tz.resolve_imaginary(naive.replace(tzinfo=info))
+    return moment
+
+
+def _aligned_start(anchor: dt.datetime, target: dt.datetime) -> dt.datetime:
+    """A lower bound for a series, at or before ``target``, fortnight-aligned with ``anchor``."""
+    if target >= anchor:
+        return anchor
+    fortnights = (anchor - target).days // 14 + 1
+    return anchor - dt.timedelta(weeks=2 * fortnights)
 
 
 def recurrence_starts(
@@ -104,20 +177,102 @@ def recurrence_starts(
     >>> [s.isoformat() for s in starts]
     ['2026-03-02T09:00:00-05:00', '2026-03-09T09:00:00-04:00']
     """
-    if first_start.utcoffset() is None:
-        raise ValidationError.single(
-            "$.first_start", "naive_datetime", "The first session needs a time zone."
-        )
     info = zone_info(zone)
-    local = first_start.astimezone(info).replace(tzinfo=None)
-    until = local + HORIZON
-    rules = rrule.rruleset()
-    rules.rrule(_rule(frequency, local, until))
-    wall = local.time()
-    for day in set(exclude):
-        rules.exdate(dt.datetime.combine(day, wall))
+    local = _local(first_start, info, "first_start")
+    rules = _series(local, local, local + HORIZON, frequency, exclude)
     naive = list(islice(rules, skip, skip + count))
     if len(naive) < count:
         msg = f"only {len(naive)} of {count} sessions fit in the ten years after the first one"
         raise ScheduleError(msg)
-    return tuple(tz.resolve_imaginary(moment.replace(tzinfo=info)) for moment in naive)
+    return tuple(_aware(moment, info) for moment in naive)
+
+
+def slots_after(
+    anchor: dt.datetime,
+    after: dt.datetime,
+    count: int,
+    *,
+    zone: str,
+    frequency: Frequency = Frequency.WEEKLY,
+    exclude: Iterable[dt.date] = (),
+) -> tuple[dt.datetime, ...]:
+    """Return the first ``count`` allowed slots of a series strictly after ``after``.
+
+    Args:
+        anchor: aware start of the series' first slot (it fixes the weekday,
+            the day of the month and the wall-clock time).
+        after: aware instant; only slots later than it are returned.
+        count: how many slots to return.
+        zone: IANA zone whose wall-clock time the series keeps.
+        frequency: how often the series recurs.
+        exclude: calendar dates (in ``zone``) on which no slot may fall.
+
+    Raises:
+        ValidationError: ``anchor`` or ``after`` is naive, or ``zone`` is unknown.
+        ScheduleError: fewer than ``count`` slots fit within ten years of ``after``.
+
+    >>> import datetime as dt
+    >>> from zoneinfo import ZoneInfo
+    >>> ny = ZoneInfo("America/New_York")
+    >>> anchor = dt.datetime(2026, 3, 2, 9, tzinfo=ny)
+    >>> late = dt.datetime(2026, 3, 20, 12, tzinfo=ny)
+    >>> [s.isoformat() for s in slots_after(anchor, late, 1, zone="America/New_York")]
+    ['2026-03-23T09:00:00-04:00']
+    """
+    info = zone_info(zone)
+    local_anchor = _local(anchor, info, "anchor")
+    local_after = _local(after, info, "after")
+    until = max(local_after, local_anchor) + HORIZON
+    rules = _series(
+        local_anchor, _aligned_start(local_anchor, local_after), until, frequency, exclude
+    )
+    found: list[dt.datetime] = []
+    for moment in rules.xafter(local_after, count=None, inc=False):
+        aware = _aware(moment, info)
+        if aware > after:
+            found.append(aware)
+            if len(found) == count:
+                return tuple(found)
+    msg = f"only {len(found)} of {count} slots fit in the ten years after the last one"
+    raise ScheduleError(msg)
+
+
+def slot_before(
+    anchor: dt.datetime,
+    before: dt.datetime,
+    *,
+    zone: str,
+    frequency: Frequency = Frequency.WEEKLY,
+    exclude: Iterable[dt.date] = (),
+) -> dt.datetime:
+    """Return the last allowed slot of a series strictly before ``before``.
+
+    Arguments as for :func:`slots_after`; the series extends backwards from
+    its anchor with the same pattern.
+
+    Raises:
+        ScheduleError: no allowed slot lies within ten years before ``before``.
+
+    >>> import datetime as dt
+    >>> from zoneinfo import ZoneInfo
+    >>> ny = ZoneInfo("America/New_York")
+    >>> first = dt.datetime(2026, 3, 9, 9, tzinfo=ny)
+    >>> slot_before(first, first, zone="America/New_York").isoformat()
+    '2026-03-02T09:00:00-05:00'
+    """
+    info = zone_info(zone)
+    local_anchor = _local(anchor, info, "anchor")
+    local_before = _local(before, info, "before")
+    span = dt.timedelta(days=62)
+    while True:
+        start = _aligned_start(local_anchor, local_before - span)
+        rules = _series(local_anchor, start, local_before, frequency, exclude)
+        candidates = list(rules.between(start, local_before, inc=True))
+        for moment in reversed(candidates):
+            aware = _aware(moment, info)
+            if aware < before:
+                return aware
+        if span >= HORIZON:
+            msg = "no allowed slot fits in the ten years before the first session"
+            raise ScheduleError(msg)
+        span *= 4

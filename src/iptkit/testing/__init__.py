@@ -47,6 +47,14 @@ from iptkit.testing._protocol import (
     phase_rules,
     protocols,
 )
+from iptkit.testing._schedule import (
+    maintenance_plans,
+    missed_slots,
+    schedule_operations,
+    scheduled_sessions,
+    schedules,
+    session_starts,
+)
 
 __all__ = [
     "amendments",
@@ -62,7 +70,9 @@ __all__ = [
     "inventories",
     "item_answers",
     "maintenance_agreements",
+    "maintenance_plans",
     "measurements",
+    "missed_slots",
     "obligations",
     "parties",
     "phase_rules",
@@ -70,7 +80,11 @@ __all__ = [
     "protocols",
     "relationship_changes",
     "relationships",
+    "schedule_operations",
+    "scheduled_sessions",
+    "schedules",
     "scores",
+    "session_starts",
     "session_terms",
     "zone_names",
 ]

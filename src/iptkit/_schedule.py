@@ -1,0 +1,1176 @@
+"""Session scheduling: the planned sessions of a course of IPT and their numbering.
+
+A :class:`Schedule` holds every session of a course in start-time order,
+together with everything needed to re-derive it: the protocol variant, the
+IANA zone, the acute series (first start, frequency, length), the contracted
+total and its amendments, the excluded dates, the missed-session policy and
+the maintenance plans.
+
+Its invariants are the session-numbering rules of the design (1, 2, 3, 6 and
+7, and the dated part of 5), checked arithmetically from the stored sessions:
+loading a schedule never computes a recurrence.  Planning
+(:func:`plan_sessions`) and the operations that need new slots
+(:meth:`Schedule.extend`, a made-up :meth:`Schedule.miss`,
+:meth:`Schedule.add_maintenance`) compute them with :mod:`dateutil.rrule`.
+
+A missed session that is made up (rule 4) leaves its slot as a
+:class:`MissedSlot` in :attr:`Schedule.missed`: a record of what happened,
+outside the numbering.  Its number and every later one of the same kind move
+one slot on, and a new slot is added at the end of the series.  A missed
+session that counts stays in :attr:`Schedule.sessions` with its number spent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+from collections.abc import Iterable, Iterator
+from typing import Any, TypeVar, cast
+
+import attrs
+
+from iptkit._contract import (
+    MAX_ACUTE_SESSIONS,
+    MAX_MAINTENANCE_SESSIONS,
+    Amendment,
+    MaintenanceAgreement,
+    MissedSessionPolicy,
+    TreatmentContract,
+)
+from iptkit._errors import Issue, ScheduleError, ValidationError
+from iptkit._model import check_fields, field, field_specs, model
+from iptkit._protocol import (
+    MIN_ACUTE_SESSIONS,
+    STANDARD,
+    Frequency,
+    Phase,
+    Protocol,
+    phase_lengths,
+)
+from iptkit._recurrence import recurrence_starts, slot_before, slots_after, zone_info
+
+__all__ = [
+    "MaintenancePlan",
+    "MissedSlot",
+    "Schedule",
+    "ScheduledSession",
+    "SessionKind",
+    "SessionStatus",
+    "plan_sessions",
+]
+
+
+_T = TypeVar("_T")
+
+
+def _replace(obj: _T, **changes: Any) -> _T:
+    """A copy of model ``obj`` with ``changes`` (checked like a new object)."""
+    return cast(_T, attrs.evolve(cast(Any, obj), **changes))
+
+
+class SessionKind(enum.Enum):
+    """What a session is for; each kind is numbered on its own."""
+
+    #: An engagement session or pre-group meeting before acute session 1,
+    #: numbered 0 (domain reference §4: IPT-B, WHO Group IPT).
+    PRE_TREATMENT = "pre_treatment"
+    #: A session of the acute course, numbered 1..n.
+    ACUTE = "acute"
+    #: A session of maintenance treatment after the acute course, numbered
+    #: M1..Mk (domain reference §3.3).
+    MAINTENANCE = "maintenance"
+
+
+class SessionStatus(enum.Enum):
+    """What became of a session."""
+
+    PLANNED = "planned"
+    HELD = "held"
+    #: The patient did not come.
+    MISSED = "missed"
+    #: Called off ahead of time, by either side.
+    CANCELLED = "cancelled"
+
+
+_KIND_ORDER = {kind: index for index, kind in enumerate(SessionKind)}
+_ACUTE_PHASES = (Phase.INITIAL, Phase.MIDDLE, Phase.TERMINATION)
+
+
+def _expected_phase(kind: SessionKind) -> str:
+    if kind is SessionKind.PRE_TREATMENT:
+        return "A pre-treatment contact has no phase."
+    if kind is SessionKind.MAINTENANCE:
+        return "A maintenance session is in the maintenance phase."
+    return "An acute session is in the initial, middle or termination phase."
+
+
+@model
+class ScheduledSession:
+    """One session of a schedule: its kind, number, time, phase and status.
+
+    >>> import datetime as dt
+    >>> s = ScheduledSession(
+    ...     kind=SessionKind.MAINTENANCE,
+    ...     number=2,
+    ...     starts_at=dt.datetime(2026, 9, 7, 9, tzinfo=dt.timezone.utc),
+    ...     minutes=50,
+    ...     phase=Phase.MAINTENANCE,
+    ... )
+    >>> s.label, s.ends_at.time().isoformat()
+    ('M2', '09:50:00')
+    """
+
+    kind: SessionKind = field(doc="Pre-treatment contact, acute or maintenance session.")
+    number: int = field(
+        ge=0,
+        le=1000,
+        doc="0 for the pre-treatment contact, else 1..n within the session's kind.",
+    )
+    starts_at: dt.datetime = field(doc="When the session starts (aware).")
+    minutes: int = field(ge=1, le=480, doc="Length of the session in minutes.")
+    phase: Phase | None = field(doc="Phase of the course; null for a pre-treatment contact.")
+    status: SessionStatus = field(default=SessionStatus.PLANNED, doc="What became of it.")
+
+    @property
+    def label(self) -> str:
+        """How the session is shown: ``"0"``, ``"3"``, or ``"M2"`` for maintenance."""
+        if self.kind is SessionKind.MAINTENANCE:
+            return f"M{self.number}"
+        return str(self.number)
+
+    @property
+    def ends_at(self) -> dt.datetime:
+        """When the session ends."""
+        return self.starts_at + dt.timedelta(minutes=self.minutes)
+
+    def _invariants(self) -> Iterator[Issue]:
+        if self.kind is SessionKind.PRE_TREATMENT:
+            if self.number != 0:
+                yield Issue(
+                    "$.number",
+                    "number_sequence",
+                    "The pre-treatment contact is numbered 0.",
+                )
+            phase_ok = self.phase is None
+        else:
+            if self.number == 0:
+                yield Issue(
+                    "$.number",
+                    "number_sequence",
+                    "Acute and maintenance sessions are numbered from 1.",
+                )
+            if self.kind is SessionKind.ACUTE:
+                phase_ok = self.phase in _ACUTE_PHASES
+            else:
+                phase_ok = self.phase is Phase.MAINTENANCE
+        if not phase_ok:
+            yield Issue("$.phase", "phase_mismatch", _expected_phase(self.kind))
+
+
+@model
+class MissedSlot:
+    """The record of a missed or cancelled session that was made up later.
+
+    Rule 4: the slot keeps this record, but not the session's number, which
+    moved on to a later slot.  ``number`` is the number the session had when
+    it was missed.
+    """
+
+    kind: SessionKind = field(doc="Kind of the session that was missed.")
+    number: int = field(ge=0, le=1000, doc="The number the session had when it was missed.")
+    starts_at: dt.datetime = field(doc="When the missed session was to start (aware).")
+    minutes: int = field(ge=1, le=480, doc="Planned length in minutes.")
+    status: SessionStatus = field(
+        default=SessionStatus.MISSED, doc="Missed (no show) or cancelled."
+    )
+
+    @property
+    def label(self) -> str:
+        """How the missed session was shown (``"3"``, ``"M2"``)."""
+        if self.kind is SessionKind.MAINTENANCE:
+            return f"M{self.number}"
+        return str(self.number)
+
+    def _invariants(self) -> Iterator[Issue]:
+        if self.status not in (SessionStatus.MISSED, SessionStatus.CANCELLED):
+            yield Issue(
+                "$.status",
+                "invalid_value",
+                "A made-up slot records a missed or cancelled session.",
+            )
+
+
+@model
+class MaintenancePlan:
+    """The terms of a block of maintenance sessions (rule 6).
+
+    Domain reference §3.3: maintenance is usually monthly, and is a separate
+    agreement made after the acute course.
+    """
+
+    first_start: dt.datetime = field(doc="Start of the block's first slot (aware).")
+    frequency: Frequency = field(default=Frequency.MONTHLY, doc="How often sessions recur.")
+    minutes: int = field(ge=1, le=480, doc="Length of a session in minutes.")
+    count: int = field(ge=1, le=MAX_MAINTENANCE_SESSIONS, doc="How many sessions are agreed.")
+    agreed_on: dt.date | None = field(default=None, doc="The day the block was agreed.")
+
+
+def _derive(
+    sessions: Iterable[ScheduledSession], total: int, protocol: Protocol
+) -> tuple[ScheduledSession, ...]:
+    """Number sessions in start order and derive the phases of those not held.
+
+    Rules 1, 3 and 6: pre-treatment contacts are 0, acute sessions 1..n and
+    maintenance sessions 1..k in start-time order.  An acute session not held
+    takes the phase :func:`~iptkit.phase_of` gives, but never an earlier one
+    than a held session before it; a held session keeps its recorded phase.
+    """
+    initial, middle, _ = phase_lengths(total, protocol)
+    counters = dict.fromkeys(SessionKind, 0)
+    floor = 0
+    derived: list[ScheduledSession] = []
+    for session in sorted(sessions, key=lambda s: s.starts_at):
+        kind = session.kind
+        phase: Phase | None
+        if kind is SessionKind.PRE_TREATMENT:
+            number, phase = 0, None
+        elif kind is SessionKind.MAINTENANCE:
+            counters[kind] += 1
+            number, phase = counters[kind], Phase.MAINTENANCE
+        else:
+            counters[kind] += 1
+            number = counters[kind]
+            if session.status is SessionStatus.HELD and session.phase in _ACUTE_PHASES:
+                phase = session.phase
+            else:
+                phase = _phase_at(number, initial, middle, floor)
+            floor = max(floor, phase.order) if phase is not None else floor
+        if number != session.number or phase is not session.phase:
+            session = _replace(session, number=number, phase=phase)
+        derived.append(session)
+    return tuple(derived)
+
+
+def _phase_at(number: int, initial: int, middle: int, floor: int) -> Phase:
+    """The phase of ``number`` from the phase lengths, raised to at least ``floor``."""
+    if number <= initial:
+        order = 0
+    elif number <= initial + middle:
+        order = 1
+    else:
+        order = 2
+    return _ACUTE_PHASES[max(order, floor)]
+
+
+def _label_of(number: int, kind: SessionKind) -> str:
+    return f"M{number}" if kind is SessionKind.MAINTENANCE else str(number)
+
+
+@model(document="schedule")
+class Schedule:
+    """The planned sessions of a course of IPT, and the terms they follow.
+
+    Build one with :func:`plan_sessions` or :meth:`from_contract`; change it
+    with the methods below, each of which returns a new schedule (a schedule
+    is immutable).  An operation that would break a rule raises
+    :class:`~iptkit.ValidationError` or :class:`~iptkit.ScheduleError`.
+
+    >>> import datetime as dt
+    >>> from zoneinfo import ZoneInfo
+    >>> from iptkit import plan_sessions
+    >>> first = dt.datetime(2026, 3, 2, 9, tzinfo=ZoneInfo("America/New_York"))
+    >>> schedule = plan_sessions(first, 12, zone="America/New_York")
+    >>> schedule = schedule.hold(1).miss(2, make_up=True)
+    >>> [s.label for s in schedule.sessions][:3], schedule.missed[0].label
+    (['1', '2', '3'], '2')
+    >>> schedule.sessions[-1].starts_at.date().isoformat()
+    '2026-05-25'
+    """
+
+    protocol: Protocol = field(doc="The protocol variant the course follows.")
+    zone: str = field(
+        min_len=1, max_len=64, doc="IANA time zone whose wall-clock time the sessions keep."
+    )
+    first_start: dt.datetime = field(
+        doc="Start of the acute series' first slot; later slots recur from it."
+    )
+    frequency: Frequency = field(doc="How often acute sessions recur.")
+    minutes: int = field(ge=1, le=480, doc="Length of an acute session in minutes.")
+    contracted_total: int = field(
+        ge=MIN_ACUTE_SESSIONS,
+        le=MAX_ACUTE_SESSIONS,
+        doc="Acute sessions contracted before any amendment.",
+    )
+    amendments: tuple[Amendment, ...] = field(
+        default=(), doc="Agreed changes of the acute total (extensions), in date order."
+    )
+    exclude: tuple[dt.date, ...] = field(
+        default=(), max_len=1000, doc="Days in the zone on which no session falls, in order."
+    )
+    missed_policy: MissedSessionPolicy | None = field(
+        default=None,
+        doc="Whether a missed session counts or is made up; null: decided each time.",
+    )
+    maintenance: tuple[MaintenancePlan, ...] = field(
+        default=(), doc="Agreed blocks of maintenance sessions, in order."
+    )
+    sessions: tuple[ScheduledSession, ...] = field(
+        min_len=MIN_ACUTE_SESSIONS, max_len=2000, doc="Every numbered session, in start order."
+    )
+    missed: tuple[MissedSlot, ...] = field(
+        default=(), max_len=2000, doc="Slots of missed sessions that were made up, in order."
+    )
+
+    # ------------------------------------------------------------------
+    # Derived values
+    # ------------------------------------------------------------------
+
+    @property
+    def total(self) -> int:
+        """The acute total after amendments (the last one wins)."""
+        if self.amendments:
+            return self.amendments[-1].new_total
+        return self.contracted_total
+
+    @property
+    def acute(self) -> tuple[ScheduledSession, ...]:
+        """The acute sessions, 1..:attr:`total`."""
+        return tuple(s for s in self.sessions if s.kind is SessionKind.ACUTE)
+
+    @property
+    def maintenance_sessions(self) -> tuple[ScheduledSession, ...]:
+        """The maintenance sessions, M1..Mk."""
+        return tuple(s for s in self.sessions if s.kind is SessionKind.MAINTENANCE)
+
+    @property
+    def pre_treatment(self) -> ScheduledSession | None:
+        """The pre-treatment contact (session 0), if there is one."""
+        first = self.sessions[0]
+        return first if first.kind is SessionKind.PRE_TREATMENT else None
+
+    @property
+    def end(self) -> dt.datetime:
+        """Start of the last acute session: the end the contract implies."""
+        return self.acute[-1].starts_at
+
+    def session(self, number: int, kind: SessionKind | None = None) -> ScheduledSession:
+        """Return the session numbered ``number`` of ``kind``.
+
+        Args:
+            number: the session's number (0 for the pre-treatment contact).
+            kind: the kind; by default pre-treatment for 0, acute otherwise.
+
+        Raises:
+            ValidationError: there is no such session (``unknown_session``).
+        """
+        return self.sessions[self._index(number, kind)]
+
+    def _index(self, number: int, kind: SessionKind | None) -> int:
+        if kind is None:
+            kind = SessionKind.PRE_TREATMENT if number == 0 else SessionKind.ACUTE
+        for index, session in enumerate(self.sessions):
+            if session.kind is kind and session.number == number:
+                return index
+        shown = _label_of(number, kind) if type(number) is int else repr(number)[:20]
+        raise ValidationError.single(
+            "$.number", "unknown_session", f"The schedule has no session {shown}."
+        )
+
+    # ------------------------------------------------------------------
+    # Planning from a contract
+    # ------------------------------------------------------------------
+
+    @classmethod
+    def from_contract(
+        cls,
+        contract: TreatmentContract,
+        *,
+        maintenance: MaintenanceAgreement | None = None,
+    ) -> Schedule:
+        """Plan the sessions a treatment contract sets out.
+
+        The acute total is the contract's total after its amendments, which
+        the schedule keeps; excluded dates and the missed-session policy come
+        from the contract's contingency policy.  A maintenance agreement, if
+        given, adds its sessions after the acute course.
+
+        Raises:
+            ValidationError: the maintenance agreement is in another zone, or
+                starts before the acute course ends.
+            ScheduleError: the sessions do not fit in ten years.
+
+        >>> import datetime as dt
+        >>> from zoneinfo import ZoneInfo
+        >>> from iptkit import SessionTerms, TreatmentContract
+        >>> from iptkit import FocusArea, Frequency, protocols
+        >>> contract = TreatmentContract(
+        ...     protocol=protocols.IPT_UK,
+        ...     focus_areas=(FocusArea.ROLE_TRANSITION,),
+        ...     sessions=SessionTerms(
+        ...         total=16,
+        ...         frequency=Frequency.WEEKLY,
+        ...         minutes=50,
+        ...         first_session=dt.datetime(2026, 1, 5, 10, tzinfo=ZoneInfo("Europe/London")),
+        ...         zone="Europe/London",
+        ...     ),
+        ... )
+        >>> schedule = Schedule.from_contract(contract)
+        >>> schedule.total, schedule.missed_policy.value
+        (16, 'made_up')
+        """
+        terms = contract.sessions
+        planned = plan_sessions(
+            terms.first_session,
+            contract.total,
+            zone=terms.zone,
+            frequency=terms.frequency,
+            exclude=contract.contingency.excluded_dates,
+            protocol=contract.protocol,
+            minutes=terms.minutes,
+            missed_policy=contract.contingency.missed,
+        )
+        schedule = _replace(planned, contracted_total=terms.total, amendments=contract.amendments)
+        if maintenance is not None:
+            schedule = schedule.add_agreement(maintenance)
+        return schedule
+
+    # ------------------------------------------------------------------
+    # Operations
+    # ------------------------------------------------------------------
+
+    def hold(self, number: int, *, kind: SessionKind | None = None) -> Schedule:
+        """Record that session ``number`` took place; it keeps its phase from now on.
+
+        Args:
+            number: the session's number.
+            kind: its kind; by default pre-treatment for 0, acute otherwise.
+
+        Raises:
+            ValidationError: no such session (``unknown_session``), it is not
+                planned (``already_resolved``), or it would be a held
+                termination session dated before an amendment
+                (``amended_after_termination``).
+        """
+        index = self._planned_index(number, kind)
+        sessions = list(self.sessions)
+        sessions[index] = _replace(sessions[index], status=SessionStatus.HELD)
+        return _replace(self, sessions=tuple(sessions))
+
+    def miss(
+        self,
+        number: int,
+        *,
+        make_up: bool | None = None,
+        kind: SessionKind | None = None,
+    ) -> Schedule:
+        """Record that the patient missed session ``number`` (rule 4).
+
+        Args:
+            number: the session's number.
+            make_up: ``False``: the missed session counts, its number is spent
+                and the course keeps its end.  ``True``: the slot keeps a
+                :class:`MissedSlot` record, and this number and every later
+                one of the same kind move one slot on (the end moves one
+                slot later).  By default the schedule's :attr:`missed_policy`.
+            kind: its kind; by default pre-treatment for 0, acute otherwise.
+
+        Raises:
+            ValidationError: no such session (``unknown_session``); it is not
+                planned (``already_resolved``); ``make_up`` contradicts the
+                missed-session policy (``against_missed_policy``) or is needed
+                (``missed_policy_needed``); a later session is already held or
+                missed (``later_session_resolved``); a pre-treatment contact
+                cannot be made up (``cannot_make_up``).
+            ScheduleError: the replacement slot would fall after maintenance
+                has begun, or does not fit in ten years.
+
+        >>> import datetime as dt
+        >>> from iptkit import plan_sessions
+        >>> first = dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone.utc)
+        >>> plan = plan_sessions(first, 8, zone="UTC")
+        >>> plan.miss(3, make_up=False).end == plan.end
+        True
+        >>> (plan.miss(3, make_up=True).end - plan.end).days
+        7
+        """
+        return self._miss(number, make_up, kind, SessionStatus.MISSED)
+
+    def cancel(
+        self,
+        number: int,
+        *,
+        make_up: bool | None = None,
+        kind: SessionKind | None = None,
+    ) -> Schedule:
+        """Record that session ``number`` was cancelled; as :meth:`miss` otherwise."""
+        return self._miss(number, make_up, kind, SessionStatus.CANCELLED)
+
+    def _miss(
+        self,
+        number: int,
+        make_up: bool | None,
+        kind: SessionKind | None,
+        status: SessionStatus,
+    ) -> Schedule:
+        index = self._planned_index(number, kind)
+        target = self.sessions[index]
+        if make_up is not None and type(make_up) is not bool:
+            raise ValidationError.single("$.make_up", "wrong_type", "Expected true or false.")
+        policy = self.missed_policy
+        if make_up is None:
+            if policy is None:
+                raise ValidationError.single(
+                    "$.make_up",
+                    "missed_policy_needed",
+                    "Say whether the missed session is made up: the schedule has no policy.",
+                )
+            make_up = policy is MissedSessionPolicy.MADE_UP
+        elif policy is not None and make_up != (policy is MissedSessionPolicy.MADE_UP):
+            raise ValidationError.single(
+                "$.make_up",
+                "against_missed_policy",
+                f"The contract says a missed session {_policy_words(policy)}.",
+            )
+        if not make_up:
+            sessions = list(self.sessions)
+            sessions[index] = _replace(target, status=status)
+            return _replace(self, sessions=tuple(sessions))
+        if target.kind is SessionKind.PRE_TREATMENT:
+            raise ValidationError.single(
+                "$.make_up",
+                "cannot_make_up",
+                "A pre-treatment contact cannot be made up; move it instead.",
+            )
+        same = [i for i, s in enumerate(self.sessions) if s.kind is target.kind]
+        later = [i for i in same if self.sessions[i].number > target.number]
+        for i in later:
+            if self.sessions[i].status is not SessionStatus.PLANNED:
+                raise ValidationError.single(
+                    "$.number",
+                    "later_session_resolved",
+                    "A later session is already recorded, so this one cannot be made up.",
+                )
+        new_slot = self._next_slot(target.kind)
+        slots = [(self.sessions[i].starts_at, self.sessions[i].minutes) for i in later]
+        slots.append(new_slot)
+        sessions = list(self.sessions)
+        for i, (start, minutes) in zip([index, *later], slots, strict=True):
+            sessions[i] = _replace(sessions[i], starts_at=start, minutes=minutes)
+        record = MissedSlot(
+            kind=target.kind,
+            number=target.number,
+            starts_at=target.starts_at,
+            minutes=target.minutes,
+            status=status,
+        )
+        missed = tuple(sorted((*self.missed, record), key=lambda m: m.starts_at))
+        return self._rebuilt(sessions, missed=missed)
+
+    def _next_slot(self, kind: SessionKind) -> tuple[dt.datetime, int]:
+        """The first free slot of ``kind``'s series after its last session or record."""
+        times = [s.starts_at for s in self.sessions if s.kind is kind]
+        times += [m.starts_at for m in self.missed if m.kind is kind]
+        if kind is SessionKind.MAINTENANCE:
+            plan = self.maintenance[-1]
+            anchor, frequency, minutes = plan.first_start, plan.frequency, plan.minutes
+        else:
+            anchor, frequency, minutes = self.first_start, self.frequency, self.minutes
+        (start,) = slots_after(
+            anchor,
+            max(times),
+            1,
+            zone=self.zone,
+            frequency=frequency,
+            exclude=self.exclude,
+        )
+        if kind is SessionKind.ACUTE:
+            self._check_before_maintenance(start)
+        return start, minutes
+
+    def _check_before_maintenance(self, start: dt.datetime) -> None:
+        maintenance = self.maintenance_sessions
+        if maintenance and start >= maintenance[0].starts_at:
+            msg = "the acute sessions would run past the start of maintenance; move maintenance"
+            raise ScheduleError(msg)
+
+    def _planned_index(self, number: int, kind: SessionKind | None) -> int:
+        index = self._index(number, kind)
+        session = self.sessions[index]
+        if session.status is not SessionStatus.PLANNED:
+            raise ValidationError.single(
+                "$.number",
+                "already_resolved",
+                f"Session {session.label} is already recorded as {session.status.value}.",
+            )
+        return index
+
+    def move(self, number: int, to: dt.datetime, *, kind: SessionKind | None = None) -> Schedule:
+        """Move planned session ``number`` to start at ``to``.
+
+        The move must keep the numbering: ``to`` lies strictly between the
+        sessions before and after it (rules 1 and 2), is not a made-up slot's
+        time, and not on an excluded date (rule 7).
+
+        Raises:
+            ValidationError: no such session (``unknown_session``), not planned
+                (``already_resolved``), ``to`` is naive (``naive_datetime``),
+                on an excluded date (``excluded_date``), out of order
+                (``start_order``) or taken by a made-up slot (``duplicate_start``).
+        """
+        index = self._planned_index(number, kind)
+        if not isinstance(to, dt.datetime) or to.utcoffset() is None:
+            raise ValidationError.single(
+                "$.to", "naive_datetime", "The new start needs a time zone."
+            )
+        info = zone_info(self.zone)
+        moved = to.astimezone(info)
+        if moved.date() in self.exclude:
+            raise ValidationError.single(
+                "$.to", "excluded_date", "No session may fall on an excluded date."
+            )
+        before = self.sessions[index - 1].starts_at if index > 0 else None
+        after = self.sessions[index + 1].starts_at if index + 1 < len(self.sessions) else None
+        if (before is not None and moved <= before) or (after is not None and moved >= after):
+            raise ValidationError.single(
+                "$.to",
+                "start_order",
+                "A session can only move between the sessions before and after it.",
+            )
+        if any(m.starts_at == moved for m in self.missed):
+            raise ValidationError.single(
+                "$.to", "duplicate_start", "A missed session's slot already has that time."
+            )
+        sessions = list(self.sessions)
+        sessions[index] = _replace(sessions[index], starts_at=moved)
+        return _replace(self, sessions=tuple(sessions))
+
+    def extend(self, new_total: int, *, on: dt.date, reason: str) -> Schedule:
+        """Extend the acute course to ``new_total`` sessions by an amendment (rule 5).
+
+        Allowed only before a termination-phase session is held.  New
+        sessions follow the last acute one in the series; the phases of the
+        sessions not yet held are re-derived for the new total.
+
+        Args:
+            new_total: the new acute total, above the current one.
+            on: the day the extension was agreed.
+            reason: why, in words (kept private).
+
+        Raises:
+            ValidationError: a termination-phase session is held
+                (``termination_started``); ``new_total`` is not above the
+                current total (``not_an_extension``); the amendment is invalid.
+            ScheduleError: the new sessions would run into maintenance.
+
+        >>> import datetime as dt
+        >>> from iptkit import plan_sessions
+        >>> first = dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone.utc)
+        >>> plan = plan_sessions(first, 12, zone="UTC").extend(
+        ...     16, on=dt.date(2026, 3, 20), reason="Slow response"
+        ... )
+        >>> plan.total, plan.contracted_total, plan.session(13).phase.value
+        (16, 12, 'middle')
+        """
+        if type(new_total) is not int:
+            raise ValidationError.single("$.new_total", "wrong_type", "Expected a whole number.")
+        for session in self.acute:
+            if session.status is SessionStatus.HELD and session.phase is Phase.TERMINATION:
+                raise ValidationError.single(
+                    "$",
+                    "termination_started",
+                    "The course can only be extended before a termination-phase session is held.",
+                )
+        if new_total <= self.total:
+            raise ValidationError.single(
+                "$.new_total",
+                "not_an_extension",
+                f"An extension must raise the total above {self.total} sessions.",
+            )
+        try:
+            amendment = Amendment(agreed_on=on, new_total=new_total, reason=reason)
+        except ValidationError as exc:
+            raise ValidationError(
+                Issue(i.path.replace("$.agreed_on", "$.on"), i.code, i.message) for i in exc.issues
+            ) from None
+        starts = slots_after(
+            self.first_start,
+            max([self.end, *(m.starts_at for m in self.missed if m.kind is SessionKind.ACUTE)]),
+            new_total - self.total,
+            zone=self.zone,
+            frequency=self.frequency,
+            exclude=self.exclude,
+        )
+        self._check_before_maintenance(starts[-1])
+        added = [
+            ScheduledSession(
+                kind=SessionKind.ACUTE,
+                number=self.total + offset + 1,
+                starts_at=start,
+                minutes=self.minutes,
+                phase=Phase.TERMINATION,
+            )
+            for offset, start in enumerate(starts)
+        ]
+        return self._rebuilt([*self.sessions, *added], amendments=(*self.amendments, amendment))
+
+    def add_maintenance(
+        self,
+        count: int,
+        *,
+        frequency: Frequency = Frequency.MONTHLY,
+        first_start: dt.datetime | None = None,
+        minutes: int | None = None,
+        agreed_on: dt.date | None = None,
+    ) -> Schedule:
+        """Add ``count`` maintenance sessions after every other session (rule 6).
+
+        They are numbered on from the last maintenance session (M1..Mk for
+        the first block) and skip excluded dates.
+
+        Args:
+            count: how many sessions.
+            frequency: how often they recur (monthly by default, domain
+                reference §3.3).
+            first_start: start of the first one; by default one ``frequency``
+                step after the last session.
+            minutes: length of a session; by default that of acute sessions.
+            agreed_on: the day the maintenance was agreed.
+
+        Raises:
+            ValidationError: ``first_start`` is not after the last session
+                (``maintenance_before_acute``), or an argument is invalid.
+            ScheduleError: the sessions do not fit in ten years.
+
+        >>> import datetime as dt
+        >>> from iptkit import plan_sessions
+        >>> first = dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone.utc)
+        >>> plan = plan_sessions(first, 8, zone="UTC").add_maintenance(3)
+        >>> [(s.label, s.starts_at.date().isoformat()) for s in plan.maintenance_sessions]
+        [('M1', '2026-05-20'), ('M2', '2026-06-20'), ('M3', '2026-07-20')]
+        """
+        plan_minutes = self.minutes if minutes is None else minutes
+        issues = check_fields(
+            MaintenancePlan,
+            {"count": count, "frequency": frequency, "minutes": plan_minutes},
+        )
+        if agreed_on is not None and type(agreed_on) is not dt.date:
+            issues.append(Issue("$.agreed_on", "wrong_type", "Expected a date (YYYY-MM-DD)."))
+        if first_start is not None and (
+            not isinstance(first_start, dt.datetime) or first_start.utcoffset() is None
+        ):
+            issues.append(
+                Issue("$.first_start", "naive_datetime", "The first session needs a time zone.")
+            )
+        if issues:
+            raise ValidationError(issues)
+        last = max([self.sessions[-1].starts_at, *(m.starts_at for m in self.missed)])
+        if first_start is None:
+            (start,) = slots_after(
+                last, last, 1, zone=self.zone, frequency=frequency, exclude=self.exclude
+            )
+            anchor = start
+        else:
+            if first_start <= last:
+                raise ValidationError.single(
+                    "$.first_start",
+                    "maintenance_before_acute",
+                    "Maintenance sessions must start after every earlier session.",
+                )
+            anchor = first_start
+        starts = recurrence_starts(
+            anchor, count, zone=self.zone, frequency=frequency, exclude=self.exclude
+        )
+        plan = MaintenancePlan(
+            first_start=anchor,
+            frequency=frequency,
+            minutes=plan_minutes,
+            count=count,
+            agreed_on=agreed_on,
+        )
+        added = [
+            ScheduledSession(
+                kind=SessionKind.MAINTENANCE,
+                number=offset + 1,
+                starts_at=start,
+                minutes=plan_minutes,
+                phase=Phase.MAINTENANCE,
+            )
+            for offset, start in enumerate(starts)
+        ]
+        return self._rebuilt([*self.sessions, *added], maintenance=(*self.maintenance, plan))
+
+    def add_agreement(self, agreement: MaintenanceAgreement) -> Schedule:
+        """Add the sessions of a maintenance agreement (rule 6).
+
+        Raises:
+            ValidationError: the agreement is in another zone (``zone_mismatch``)
+                or starts before the last session (``maintenance_before_acute``).
+            ScheduleError: the sessions do not fit in ten years.
+        """
+        if agreement.zone != self.zone:
+            raise ValidationError.single(
+                "$.zone", "zone_mismatch", "The agreement is in another time zone."
+            )
+        count = agreement.count
+        if count is None:
+            count = max(1, len(agreement.session_starts()))
+        return self.add_maintenance(
+            count,
+            frequency=agreement.frequency,
+            first_start=agreement.first_session,
+            minutes=agreement.minutes,
+            agreed_on=agreement.agreed_on,
+        )
+
+    def rebuild(self) -> Schedule:
+        """Re-derive every number and phase from the session records (rule 8).
+
+        Sessions are ordered by start time and numbered within their kind;
+        phases of acute sessions not held come from the number, the total and
+        the protocol.  For a valid schedule the result equals the schedule.
+
+        >>> import datetime as dt
+        >>> from iptkit import plan_sessions
+        >>> first = dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone.utc)
+        >>> plan = plan_sessions(first, 8, zone="UTC").hold(1).miss(2, make_up=True)
+        >>> plan.rebuild() == plan
+        True
+        """
+        return self._rebuilt(self.sessions)
+
+    def _rebuilt(self, sessions: Iterable[ScheduledSession], **changes: Any) -> Schedule:
+        total = changes["amendments"][-1].new_total if changes.get("amendments") else self.total
+        derived = _derive(sessions, total, self.protocol)
+        return _replace(self, sessions=derived, **changes)
+
+    def to_ical(self, *, stamp: dt.datetime | None = None) -> str:
+        """Return the schedule as RFC 5545 iCalendar text, one event per session.
+
+        See :func:`iptkit._ical.schedule_to_ical`.
+        """
+        from iptkit._ical import schedule_to_ical
+
+        return schedule_to_ical(self, stamp=stamp)
+
+    def uid(self, session: ScheduledSession) -> str:
+        """Return the stable iCalendar UID of ``session``.
+
+        It depends on the zone, the first slot of the series, and the
+        session's kind and number, so the same schedule always gives the
+        same UIDs, and a moved session keeps its UID.
+        """
+        key = "|".join(
+            (self.zone, self.first_start.isoformat(), session.kind.value, str(session.number))
+        )
+        return hashlib.sha256(key.encode()).hexdigest()[:32] + "@iptkit"
+
+    # ------------------------------------------------------------------
+    # Invariants (arithmetic only: no recurrence on the load path)
+    # ------------------------------------------------------------------
+
+    def _invariants(self) -> Iterator[Issue]:
+        try:
+            info = zone_info(self.zone)
+        except ValidationError as exc:
+            yield from exc.issues
+            info = None
+        yield from _ordered_dates(self.exclude, "$.exclude")
+        for index in range(1, len(self.amendments)):
+            if self.amendments[index].agreed_on < self.amendments[index - 1].agreed_on:
+                yield Issue(
+                    f"$.amendments[{index}].agreed_on",
+                    "amendments_out_of_order",
+                    "Amendments must be listed in the order they were agreed.",
+                )
+        order_issues = list(_start_order_issues(self.sessions))
+        yield from order_issues
+        number_issues = list(_numbering_issues(self))
+        yield from number_issues
+        if not number_issues and not order_issues:
+            yield from _phase_issues(self)
+        yield from _amendment_issues(self)
+        yield from _missed_issues(self)
+        if info is not None and self.exclude:
+            yield from _excluded_issues(self, info)
+
+
+def _policy_words(policy: MissedSessionPolicy) -> str:
+    return "counts" if policy is MissedSessionPolicy.COUNTS else "is made up"
+
+
+def _ordered_dates(days: tuple[dt.date, ...], path: str) -> Iterator[Issue]:
+    for index in range(1, len(days)):
+        if days[index] == days[index - 1]:
+            yield Issue(f"{path}[{index}]", "duplicate_value", "An excluded date is listed twice.")
+        elif days[index] < days[index - 1]:
+            yield Issue(
+                f"{path}[{index}]",
+                "excluded_dates_out_of_order",
+                "Excluded dates must be listed in date order.",
+            )
+
+
+def _start_order_issues(sessions: tuple[ScheduledSession, ...]) -> Iterator[Issue]:
+    """Rule 2 (start times strictly increase) and the order of kinds (rule 6)."""
+    for index in range(1, len(sessions)):
+        before, session = sessions[index - 1], sessions[index]
+        if session.starts_at <= before.starts_at:
+            yield Issue(
+                f"$.sessions[{index}].starts_at",
+                "start_order",
+                "Each session must start after the one listed before it.",
+            )
+        if _KIND_ORDER[session.kind] < _KIND_ORDER[before.kind]:
+            if before.kind is SessionKind.MAINTENANCE:
+                yield Issue(
+                    f"$.sessions[{index - 1}].starts_at",
+                    "maintenance_before_acute",
+                    "Maintenance sessions must come after the last acute session.",
+                )
+            else:
+                yield Issue(
+                    f"$.sessions[{index}].kind",
+                    "kind_order",
+                    "The pre-treatment contact must come before the acute sessions.",
+                )
+
+
+def _numbering_issues(schedule: Schedule) -> Iterator[Issue]:
+    """Rule 1 (acute 1..n, n the total), rule 6 (M1..Mk) and session 0."""
+    expected = dict.fromkeys(SessionKind, 1)
+    expected[SessionKind.PRE_TREATMENT] = 0
+    for index, session in enumerate(schedule.sessions):
+        kind = session.kind
+        if session.number != expected[kind]:
+            if kind is SessionKind.PRE_TREATMENT:
+                message = "A schedule has at most one pre-treatment contact, numbered 0."
+            else:
+                message = (
+                    f"Sessions are numbered consecutively; expected "
+                    f"{_label_of(expected[kind], kind)} here."
+                )
+            yield Issue(f"$.sessions[{index}].number", "number_sequence", message)
+            return
+        expected[kind] += 1
+    acute = expected[SessionKind.ACUTE] - 1
+    if acute != schedule.total:
+        yield Issue(
+            "$.sessions",
+            "session_count",
+            f"The schedule has {acute} acute sessions but the agreed total is {schedule.total}.",
+        )
+    maintenance = expected[SessionKind.MAINTENANCE] - 1
+    agreed = sum(plan.count for plan in schedule.maintenance)
+    if maintenance != agreed:
+        yield Issue(
+            "$.sessions",
+            "session_count",
+            f"The schedule has {maintenance} maintenance sessions but {agreed} are agreed.",
+        )
+
+
+def _phase_issues(schedule: Schedule) -> Iterator[Issue]:
+    """Rule 3: phases of sessions not held follow from number, total and protocol."""
+    initial, middle, _ = phase_lengths(schedule.total, schedule.protocol)
+    floor = 0
+    for index, session in enumerate(schedule.sessions):
+        if session.kind is not SessionKind.ACUTE or session.phase is None:
+            continue
+        order = session.phase.order
+        if session.status is SessionStatus.HELD:
+            if order < floor:
+                yield Issue(
+                    f"$.sessions[{index}].phase",
+                    "phase_order",
+                    "Phases cannot go backwards as session numbers rise.",
+                )
+        else:
+            expected = _phase_at(session.number, initial, middle, floor)
+            if session.phase is not expected:
+                yield Issue(
+                    f"$.sessions[{index}].phase",
+                    "phase_mismatch",
+                    f"Session {session.number} of {schedule.total} is in the "
+                    f"{expected.value} phase under the {schedule.protocol.name} protocol.",
+                )
+        floor = max(floor, order)
+
+
+def _amendment_issues(schedule: Schedule) -> Iterator[Issue]:
+    """Rule 5: no amendment agreed after a termination-phase session was held."""
+    if not schedule.amendments:
+        return
+    held = [
+        s.starts_at.date()
+        for s in schedule.sessions
+        if s.kind is SessionKind.ACUTE
+        and s.status is SessionStatus.HELD
+        and s.phase is Phase.TERMINATION
+    ]
+    if not held:
+        return
+    first = min(held)
+    for index, amendment in enumerate(schedule.amendments):
+        if amendment.agreed_on > first:
+            yield Issue(
+                f"$.amendments[{index}].agreed_on",
+                "amended_after_termination",
+                "The total can only change before a termination-phase session is held.",
+            )
+
+
+def _missed_issues(schedule: Schedule) -> Iterator[Issue]:
+    """Made-up slots: in start order, and no two share a time with a session (rule 2)."""
+    taken = {s.starts_at for s in schedule.sessions}
+    for index, record in enumerate(schedule.missed):
+        if index and record.starts_at <= schedule.missed[index - 1].starts_at:
+            yield Issue(
+                f"$.missed[{index}].starts_at",
+                "start_order",
+                "Made-up slots must be listed in start order, each at its own time.",
+            )
+        if record.starts_at in taken:
+            yield Issue(
+                f"$.missed[{index}].starts_at",
+                "duplicate_start",
+                "A made-up slot has the same start time as a session.",
+            )
+
+
+def _excluded_issues(schedule: Schedule, info: Any) -> Iterator[Issue]:
+    """Rule 7: no session, and no made-up slot, on an excluded date."""
+    excluded = frozenset(schedule.exclude)
+    groups: tuple[tuple[str, tuple[ScheduledSession | MissedSlot, ...]], ...] = (
+        ("sessions", schedule.sessions),
+        ("missed", schedule.missed),
+    )
+    for name, items in groups:
+        for index, item in enumerate(items):
+            if item.starts_at.astimezone(info).date() in excluded:
+                yield Issue(
+                    f"$.{name}[{index}].starts_at",
+                    "excluded_date",
+                    "No session may fall on an excluded date.",
+                )
+
+
+# --------------------------------------------------------------------------
+# Planning
+# --------------------------------------------------------------------------
+
+
+def plan_sessions(
+    first_start: dt.datetime,
+    total: int,
+    *,
+    zone: str,
+    frequency: Frequency = Frequency.WEEKLY,
+    exclude: Iterable[dt.date] = (),
+    protocol: Protocol = STANDARD,
+    minutes: int | None = None,
+    missed_policy: MissedSessionPolicy | None = None,
+) -> Schedule:
+    """Plan ``total`` acute sessions from ``first_start``.
+
+    Every session keeps the local wall-clock time of ``first_start`` in
+    ``zone`` across daylight-saving changes.  No session falls on an excluded
+    date: that slot is skipped and later sessions follow on.  If the protocol
+    has a pre-treatment contact, it is planned one slot before session 1 and
+    numbered 0; acute numbering still starts at 1.
+
+    Args:
+        first_start: aware start of the first slot of the series.
+        total: contracted acute sessions (at least 3).
+        zone: IANA zone, e.g. ``"Europe/London"``.
+        frequency: how often sessions recur.
+        exclude: days (in ``zone``) without sessions.
+        protocol: the protocol variant; fixes the phases.
+        minutes: length of a session; by default the protocol's longest.
+        missed_policy: whether missed sessions count or are made up; by
+            default decided at each :meth:`Schedule.miss`.
+
+    Raises:
+        ValidationError: an argument is invalid (naive ``first_start``,
+            unknown zone, total below 3, ...).
+        ScheduleError: the sessions do not fit in ten years.
+
+    >>> import datetime as dt
+    >>> from zoneinfo import ZoneInfo
+    >>> first = dt.datetime(2026, 3, 2, 9, tzinfo=ZoneInfo("America/New_York"))
+    >>> plan = plan_sessions(first, 16, zone="America/New_York")
+    >>> [s.starts_at.isoformat() for s in plan.sessions[:2]]
+    ['2026-03-02T09:00:00-05:00', '2026-03-09T09:00:00-04:00']
+    >>> [s.phase.value for s in plan.sessions][2:4]
+    ['initial', 'middle']
+    """
+    if minutes is None:
+        session_minutes = protocol.max_minutes if isinstance(protocol, Protocol) else 50
+    else:
+        session_minutes = minutes
+    days = tuple(exclude) if not isinstance(exclude, str) else exclude
+    values = {
+        "protocol": protocol,
+        "zone": zone,
+        "first_start": first_start,
+        "frequency": frequency,
+        "minutes": session_minutes,
+        "contracted_total": total,
+        "exclude": days,
+        "missed_policy": missed_policy,
+    }
+    issues = [
+        Issue(issue.path.replace("$.contracted_total", "$.total"), issue.code, issue.message)
+        for issue in check_fields(Schedule, values)
+    ]
+    if not issues:
+        try:
+            zone_info(zone)
+        except ValidationError as exc:
+            issues.extend(exc.issues)
+    if issues:
+        raise ValidationError(issues)
+    excluded = tuple(sorted(set(days)))
+    starts = recurrence_starts(first_start, total, zone=zone, frequency=frequency, exclude=excluded)
+    sessions = [
+        ScheduledSession(
+            kind=SessionKind.ACUTE,
+            number=index + 1,
+            starts_at=start,
+            minutes=session_minutes,
+            phase=Phase.INITIAL,
+        )
+        for index, start in enumerate(starts)
+    ]
+    if protocol.pre_treatment:
+        before = slot_before(
+            first_start, starts[0], zone=zone, frequency=frequency, exclude=excluded
+        )
+        sessions.insert(
+            0,
+            ScheduledSession(
+                kind=SessionKind.PRE_TREATMENT,
+                number=0,
+                starts_at=before,
+                minutes=session_minutes,
+                phase=None,
+            ),
+        )
+    return Schedule(
+        protocol=protocol,
+        zone=zone,
+        first_start=first_start.astimezone(zone_info(zone)),
+        frequency=frequency,
+        minutes=session_minutes,
+        contracted_total=total,
+        exclude=excluded,
+        missed_policy=missed_policy,
+        sessions=_derive(sessions, total, protocol),
+    )
+
+
+# Resolve the field types now, while this module's names are the ones bound
+# (a later re-import, e.g. by a doctest collector, must not rebind them).
+for _cls in (ScheduledSession, MissedSlot, MaintenancePlan, Schedule):
+    field_specs(_cls)
+del _cls
