@@ -1,0 +1,371 @@
+"""JSON Schema (draft 2020-12) export of iptkit models.
+
+The schema is derived from the same field declarations the models and the
+codec use (:func:`~iptkit._model.field_specs`), so it never drifts from what
+:func:`iptkit.load` accepts.  It mirrors the codec's wire rules:
+
+* every object lists its fields under ``properties``, the required ones
+  under ``required``, and refuses other keys (``additionalProperties: false``);
+* a whole number is ``integer``; a decimal number is ``number`` (which
+  accepts whole numbers too); text is ``string``; a boolean is ``boolean``;
+* a date is a ``string`` with ``format: date`` and a pattern that accepts only
+  real calendar days written ``YYYY-MM-DD``; a date and time is a ``string``
+  with ``format: date-time`` and a pattern that also demands a UTC offset, so
+  a naive date and time is refused even by validators that skip ``format``;
+* an enumeration is a ``string`` restricted to its values (``enum``);
+* a ``tuple[X, ...]`` is an ``array`` of ``X``; ``X | None`` is ``anyOf`` with
+  ``null``;
+* bounds become ``minimum``/``maximum``; lengths become ``minLength`` and
+  ``maxLength`` for text but ``minItems`` and ``maxItems`` for lists; a
+  pattern becomes an anchored ``pattern``;
+* a top-level document requires ``schema_version``, fixed at
+  :data:`~iptkit.SCHEMA_VERSION`.
+
+Each model class and enumeration used by the exported class gets one entry
+under ``$defs``, referenced with ``$ref``.  Cross-field rules (each model's
+``_invariants``) cannot be written in JSON Schema; only :func:`iptkit.load`
+checks them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import inspect
+import re
+import types
+import typing
+from typing import Any
+
+import attrs
+
+from iptkit._codec import SCHEMA_VERSION, converter
+from iptkit._model import Constraints, document_kind, field_specs, is_model
+
+__all__ = [
+    "DATETIME_PATTERN",
+    "DATE_PATTERN",
+    "DIALECT",
+    "ID_BASE",
+    "ecma_pattern",
+    "json_schema",
+]
+
+#: The JSON Schema dialect every exported schema declares in ``$schema``.
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+#: Start of every ``$id``.  The URIs identify schemas; nothing is fetched from them.
+ID_BASE = "https://iptkit.org/schema/"
+
+
+def _anchored(body: str) -> str:
+    """Anchor ``body`` so the whole text must match, in ECMA-262 and in Python alike.
+
+    JSON Schema patterns are not anchored.  ``$`` ends the text in ECMA-262, but
+    Python's ``re`` (used by the Python ``jsonschema`` package) also lets it
+    match before a final newline; the look-ahead ``(?!\\n)`` closes that gap and
+    changes nothing for an ECMA-262 engine.
+    """
+    return f"^(?:{body})$(?!\\n)"
+
+
+# Calendar days as Python's ``date.fromisoformat`` accepts them in
+# ``YYYY-MM-DD`` form: years 0001-9999, month lengths, and 29 February in leap
+# years only (divisible by 4, except centuries not divisible by 400).
+_LEAP_YEAR_END = "(?:0[48]|[2468][048]|[13579][26])"
+_MONTH_DAY = (
+    "(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    "|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    "|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+)
+_DAY = (
+    f"(?:(?!0000)[0-9]{{4}}-{_MONTH_DAY}|(?:[0-9]{{2}}{_LEAP_YEAR_END}|{_LEAP_YEAR_END}00)-02-29)"
+)
+_FRACTION = "(?:\\.[0-9]{1,6})?"
+_CLOCK = f"(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9]{_FRACTION})?"
+_OFFSET = f"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9]{_FRACTION})?)"
+
+#: Pattern of a date: a real calendar day written ``YYYY-MM-DD``.
+DATE_PATTERN = _anchored(_DAY)
+
+#: Pattern of a date and time: a real day, ``T``, ``HH:MM`` with optional
+#: seconds and fraction, and a required UTC offset (``Z`` or ``+HH:MM``).
+DATETIME_PATTERN = _anchored(f"{_DAY}T{_CLOCK}{_OFFSET}")
+
+# The regular expressions :func:`ecma_pattern` passes through: literal
+# letters, digits, ``_``, ``-`` and spaces; escaped syntax characters;
+# classes of those (no negation, no ``\d``/``\w``/``\s``, whose Python meaning
+# is wider); groups, alternation and quantifiers.  Within this subset Python
+# and ECMA-262 agree on syntax and meaning.
+_CLASS_ITEM = r"(?:[A-Za-z0-9_ ]|\\[\\\]\[\-^])"
+_TOKEN = re.compile(
+    r"[A-Za-z0-9_ \-]"
+    r"|\\[\^$\\.*+?()\[\]{}|/]"
+    rf"|\[{_CLASS_ITEM}(?:-{_CLASS_ITEM})?(?:{_CLASS_ITEM}(?:-{_CLASS_ITEM})?)*-?\]"
+    r"|\(\?:|\(|\)|\|"
+    r"|(?:[*+?]|\{[0-9]+(?:,[0-9]*)?\})\??"
+)
+
+
+def ecma_pattern(pattern: str) -> str | None:
+    """Return ``pattern`` as an anchored JSON Schema pattern, or ``None``.
+
+    A model's pattern must match the whole text (Python's ``re.fullmatch``).
+    The result keeps that meaning under ECMA-262, the dialect of JSON Schema.
+    Patterns outside a small subset on which both dialects agree give
+    ``None``, so that nothing with a different meaning is ever emitted.
+
+    Args:
+        pattern: a Python regular expression from a field declaration.
+
+    Returns:
+        The anchored pattern, or ``None`` if it cannot be carried over safely.
+
+    >>> ecma_pattern("[a-z][a-z0-9_]*")
+    '^(?:[a-z][a-z0-9_]*)$(?!\\\\n)'
+    >>> ecma_pattern(r"\\d+") is None
+    True
+    """
+    position = 0
+    after_atom = False
+    while position < len(pattern):
+        match = _TOKEN.match(pattern, position)
+        if match is None:
+            return None
+        token = match.group()
+        if token[0] in "*+?{":
+            # A quantifier must follow an atom: this refuses Python-only forms
+            # such as the possessive "a*+" and inline flags like "(?i)".
+            if not after_atom:
+                return None
+            after_atom = False
+        else:
+            after_atom = token not in ("(", "(?:", "|")
+        position = match.end()
+    try:
+        re.compile(pattern)
+    except re.error:
+        return None
+    return _anchored(pattern)
+
+
+def _prose(doc: str | None) -> str | None:
+    """Return the prose of a docstring: paragraphs before any example or section."""
+    if not doc:
+        return None
+    paragraphs: list[str] = []
+    for block in re.split(r"\n\s*\n", inspect.cleandoc(doc)):
+        lines = [line.strip() for line in block.strip().splitlines()]
+        if not lines or lines[0].startswith(">>>") or re.fullmatch(r"[A-Z][a-z]+:", lines[0]):
+            break
+        paragraphs.append(" ".join(lines))
+    if paragraphs and paragraphs[-1].endswith(":"):  # it introduced the example
+        paragraphs[-1] = paragraphs[-1][:-1] + "."
+    text = "\n\n".join(paragraphs)
+    # Sphinx cross-references and literals become plain Markdown code spans.
+    text = re.sub(r":[a-z:]+:`~(?:[\w.]*\.)?(\w+)`", r"`\1`", text)
+    text = re.sub(r":[a-z:]+:`([^`]+)`", r"`\1`", text)
+    text = re.sub(r"``([^`]+)``", r"`\1`", text)
+    return re.sub(r"(?<=\S)  +", " ", text) or None
+
+
+def _json_default(value: Any) -> tuple[bool, Any]:
+    """Return ``(True, json_value)`` for a default that has a plain JSON form."""
+    if value is None or type(value) in (bool, int, float, str):
+        return True, value
+    if isinstance(value, enum.Enum):
+        return True, value.value
+    if isinstance(value, dt.date):
+        return True, value.isoformat()
+    if isinstance(value, tuple):
+        items = [_json_default(item) for item in value]
+        if all(ok for ok, _ in items):
+            return True, [item for _, item in items]
+        return False, None
+    if is_model(type(value)):
+        return True, converter.unstructure(value)
+    return False, None
+
+
+_FACTORY: type = type(attrs.Factory(list))
+
+
+class _Builder:
+    """Builds one schema: the root object plus ``$defs`` for what it uses."""
+
+    def __init__(self, root: type) -> None:
+        self.root = root
+        self.names: dict[type, str] = {}
+        self.defs: dict[str, dict[str, Any]] = {}
+
+    def ref(self, cls: type) -> dict[str, Any]:
+        """Return a ``$ref`` to ``cls``, adding its definition on first use."""
+        if cls is self.root:
+            return {"$ref": "#"}
+        name = self.names.get(cls)
+        if name is None:
+            name = cls.__name__
+            if name in self.defs:
+                module = cls.__module__.removeprefix("iptkit.").lstrip("_")
+                name = f"{module}.{cls.__qualname__}"
+            self.names[cls] = name
+            self.defs[name] = {}  # reserved first: a class may refer to itself
+            if is_model(cls):
+                self.defs[name].update(self.model_body(cls))
+            else:
+                self.defs[name].update(self.enum_body(cls))
+        return {"$ref": f"#/$defs/{name}"}
+
+    @staticmethod
+    def enum_body(cls: type[enum.Enum]) -> dict[str, Any]:
+        body: dict[str, Any] = {"title": cls.__name__}
+        description = _prose(cls.__doc__)
+        if description:
+            body["description"] = description
+        body["type"] = "string"
+        body["enum"] = [member.value for member in cls]
+        return body
+
+    def model_body(self, cls: type) -> dict[str, Any]:
+        body: dict[str, Any] = {"title": cls.__name__}
+        description = _prose(cls.__doc__)
+        if description:
+            body["description"] = description
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        if document_kind(cls) is not None and cls is self.root:
+            properties["schema_version"] = {
+                "description": (
+                    "Version of the iptkit document format. This schema describes "
+                    f"version {SCHEMA_VERSION}; iptkit also reads older versions and "
+                    "upgrades them."
+                ),
+                "type": "integer",
+                "const": SCHEMA_VERSION,
+            }
+            required.append("schema_version")
+        defaults = {f.name: f.default for f in attrs.fields(cls)}
+        for spec in field_specs(cls):
+            prop: dict[str, Any] = {}
+            if spec.constraints.doc:
+                prop["description"] = spec.constraints.doc
+            prop.update(self.value_schema(spec.type, spec.constraints))
+            if spec.required:
+                required.append(spec.name)
+            elif not isinstance(defaults[spec.name], _FACTORY):
+                known, value = _json_default(defaults[spec.name])
+                if known:
+                    prop["default"] = value
+            properties[spec.name] = prop
+        body["type"] = "object"
+        body["properties"] = properties
+        if required:
+            body["required"] = required
+        body["additionalProperties"] = False
+        return body
+
+    def value_schema(self, tp: Any, constraints: Constraints) -> dict[str, Any]:
+        """Schema of a field's value: its type plus the declared constraints."""
+        origin = typing.get_origin(tp)
+        if origin in (typing.Union, types.UnionType):
+            args = typing.get_args(tp)
+            others = [a for a in args if a is not type(None)]
+            branches = [self.value_schema(a, constraints) for a in others]
+            if type(None) in args:
+                branches.append({"type": "null"})
+            return {"anyOf": branches} if len(branches) > 1 else branches[0]
+        schema = self.type_schema(tp)
+        kind = schema.get("type")
+        if kind in ("integer", "number"):
+            if constraints.ge is not None:
+                schema["minimum"] = constraints.ge
+            if constraints.le is not None:
+                schema["maximum"] = constraints.le
+        elif kind == "string":
+            if constraints.min_len is not None:
+                schema["minLength"] = constraints.min_len
+            if constraints.max_len is not None:
+                schema["maxLength"] = constraints.max_len
+            if constraints.pattern is not None:
+                pattern = ecma_pattern(constraints.pattern)
+                if pattern is not None:
+                    schema["pattern"] = pattern
+        elif kind == "array":
+            if constraints.min_len is not None:
+                schema["minItems"] = constraints.min_len
+            if constraints.max_len is not None:
+                schema["maxItems"] = constraints.max_len
+        return schema
+
+    def type_schema(self, tp: Any) -> dict[str, Any]:
+        """Schema of a value of type ``tp``, without field constraints."""
+        if tp is typing.Any:
+            return {}
+        if tp is bool:
+            return {"type": "boolean"}
+        if tp is int:
+            return {"type": "integer"}
+        if tp is float:
+            return {"type": "number"}
+        if tp is str:
+            return {"type": "string"}
+        if tp is dt.datetime:
+            return {"type": "string", "format": "date-time", "pattern": DATETIME_PATTERN}
+        if tp is dt.date:
+            return {"type": "string", "format": "date", "pattern": DATE_PATTERN}
+        if is_model(tp) or (isinstance(tp, type) and issubclass(tp, enum.Enum)):
+            return self.ref(tp)
+        origin = typing.get_origin(tp)
+        if origin is tuple:
+            return {"type": "array", "items": self.type_schema(typing.get_args(tp)[0])}
+        if origin in (typing.Union, types.UnionType):
+            return self.value_schema(tp, Constraints())
+        msg = f"no JSON Schema for field type {tp!r}"  # pragma: no cover - design error
+        raise TypeError(msg)  # pragma: no cover
+
+
+def _schema_id(cls: type) -> str:
+    kind = document_kind(cls)
+    if kind is not None:
+        return f"{ID_BASE}{kind}/v{SCHEMA_VERSION}.json"
+    return f"{ID_BASE}models/{cls.__name__}/v{SCHEMA_VERSION}.json"
+
+
+def json_schema(cls: type) -> dict[str, Any]:
+    """Return a JSON Schema (draft 2020-12) for the JSON form of model ``cls``.
+
+    The schema describes what :func:`iptkit.dump` writes and :func:`iptkit.load`
+    reads, except for cross-field rules, which only :func:`iptkit.load` checks.
+    A top-level document gets an ``$id`` of the form
+    ``https://iptkit.org/schema/<kind>/v<version>.json`` (an identifier only;
+    nothing is served there).  Each call returns a new dict, identical for the
+    same class, with keys in a fixed order.
+
+    Args:
+        cls: an iptkit model class, e.g. :class:`~iptkit.InterpersonalInventory`.
+
+    Returns:
+        The schema as a JSON-ready dict.
+
+    Raises:
+        TypeError: ``cls`` is not an iptkit model class.
+
+    >>> from iptkit import InterpersonalInventory, json_schema
+    >>> schema = json_schema(InterpersonalInventory)
+    >>> schema["$id"]
+    'https://iptkit.org/schema/inventory/v1.json'
+    >>> schema["required"]
+    ['schema_version']
+    >>> schema["$defs"]["Relationship"]["properties"]["closeness"]
+    {'description': 'Ring of the closeness circle, 1 = closest.', 'type': 'integer', \
+'minimum': 1, 'maximum': 5}
+    """
+    if not is_model(cls):
+        msg = f"{cls!r} is not an iptkit model class"
+        raise TypeError(msg)
+    builder = _Builder(cls)
+    body = builder.model_body(cls)
+    schema: dict[str, Any] = {"$schema": DIALECT, "$id": _schema_id(cls), **body}
+    if builder.defs:
+        schema["$defs"] = {name: builder.defs[name] for name in sorted(builder.defs)}
+    return schema
