@@ -60,7 +60,8 @@ _NAPOLEON = NapoleonConfig(
 
 # Names from outside iptkit that cannot be linked without the network.
 nitpick_ignore_regex = [
-    ("py:class", r"(datetime|dt|enum|fractions|decimal|collections\.abc|typing|types|zoneinfo)\..*"),
+    ("py:class", r"(datetime|dt|enum|fractions|decimal|zoneinfo)\..*"),
+    ("py:class", r"(collections\.abc|typing|types)\..*"),
     ("py:class", r"(attrs|attr|cattrs|hypothesis|dateutil)\..*"),
     ("py:class", r"(T|Any|NoneType|SearchStrategy|DrawFn|Iterator|Iterable|Sequence)"),
     ("py:obj", r"(typing|collections\.abc)\..*"),
