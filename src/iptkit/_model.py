@@ -33,6 +33,7 @@ from iptkit._errors import Issue, ValidationError
 __all__ = [
     "FieldSpec",
     "check_fields",
+    "evolve",
     "field",
     "field_specs",
     "is_model",
@@ -416,3 +417,21 @@ def document_kind(cls: type) -> str | None:
     """Return the document kind of ``cls`` if it is a top-level document."""
     kind: str | None = getattr(cls, "__iptkit_document__", None)
     return kind
+
+
+def evolve(obj: T, /, **changes: Any) -> T:
+    """Return a copy of model ``obj`` with ``changes`` applied, checked like a new object.
+
+    The typed twin of :func:`attrs.evolve` for iptkit models (type checkers do
+    not see iptkit models as attrs classes).
+
+    >>> from iptkit import Relationship, RelationshipRole, evolve
+    >>> friend = Relationship(label="F", role=RelationshipRole.FRIEND, closeness=3)
+    >>> evolve(friend, closeness=2).closeness
+    2
+
+    Raises:
+        ValidationError: the changed object would break a rule.
+    """
+    result: T = attrs.evolve(obj, **changes)  # type: ignore[misc]
+    return result
