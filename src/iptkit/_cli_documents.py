@@ -1,0 +1,173 @@
+"""What the command line needs from the rest of iptkit, in one place.
+
+The command line drives several parts of the library: the document models
+(found by their document kind), the findings of :func:`iptkit.check`, the
+built-in protocols, the JSON Schema export, schedule planning and the
+synthetic corpus.  Every lookup of those parts goes through this module, so
+the command line itself never reaches into them directly.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from typing import Any, TextIO
+
+import iptkit
+from iptkit._model import document_kind, is_model
+
+__all__ = [
+    "DEFAULT_DOCUMENT",
+    "FindingRow",
+    "ScheduleRow",
+    "document_type",
+    "document_types",
+    "findings",
+    "json_schema",
+    "plan_schedule",
+    "protocol",
+    "protocol_names",
+    "schedule_ical",
+    "schedule_rows",
+    "write_corpus",
+]
+
+#: The document kind ``iptkit check`` and ``iptkit schema`` read by default.
+DEFAULT_DOCUMENT = "course"
+
+#: One finding as plain values: ``(severity, code, path, message)``.
+FindingRow = tuple[str, str, str, str]
+
+#: One planned session as plain text: ``(number, kind, phase, local time, status)``.
+ScheduleRow = tuple[str, str, str, str, str]
+
+
+@functools.cache
+def document_types() -> dict[str, type]:
+    """Return every public top-level document class by its document kind.
+
+    >>> document_types()["inventory"].__name__
+    'InterpersonalInventory'
+    """
+    found: dict[str, type] = {}
+    for name in iptkit.__all__:
+        obj = getattr(iptkit, name)
+        if is_model(obj):
+            kind = document_kind(obj)
+            if kind is not None:
+                found[kind] = obj
+    return dict(sorted(found.items()))
+
+
+def document_type(kind: str) -> type:
+    """Return the document class of ``kind``.
+
+    Raises:
+        KeyError: no public document has that kind.
+    """
+    return document_types()[kind]
+
+
+def protocol_names() -> list[str]:
+    """Return the names of the built-in protocols, sorted."""
+    from iptkit.protocols import BUILTIN_PROTOCOLS
+
+    return sorted(BUILTIN_PROTOCOLS)
+
+
+def protocol(name: str | None) -> Any:
+    """Return the built-in protocol called ``name`` (``None`` for the default)."""
+    if name is None:
+        return None
+    from iptkit.protocols import BUILTIN_PROTOCOLS
+
+    return BUILTIN_PROTOCOLS[name]
+
+
+def findings(document: Any, protocol: Any = None) -> list[FindingRow]:
+    """Return the findings of a loaded document as plain tuples.
+
+    Only treatment courses have findings; other documents have none.
+    """
+    check = getattr(iptkit, "check", None)
+    if check is None or document_kind(type(document)) != DEFAULT_DOCUMENT:
+        return []
+    return [
+        (str(getattr(f.severity, "value", f.severity)), f.code, f.path, f.message)
+        for f in check(document, protocol=protocol)
+    ]
+
+
+def json_schema(cls: type) -> dict[str, Any]:
+    """Return the JSON Schema of a document class.
+
+    Raises:
+        LookupError: this release has no JSON Schema export.
+    """
+    export = getattr(iptkit, "json_schema", None)
+    if export is None:
+        msg = "the JSON Schema export is not available in this release"
+        raise LookupError(msg)
+    schema: dict[str, Any] = export(cls)
+    return schema
+
+
+def plan_schedule(contract: Any) -> Any:
+    """Return the planned schedule of a treatment contract.
+
+    Raises:
+        LookupError: this release cannot plan schedules.
+        ValidationError: the contract cannot be scheduled.
+        ScheduleError: the contract cannot be scheduled.
+    """
+    schedule_cls = getattr(iptkit, "Schedule", None)
+    if schedule_cls is None:
+        msg = "schedule planning is not available in this release"
+        raise LookupError(msg)
+    return schedule_cls.from_contract(contract)
+
+
+def schedule_rows(schedule: Any) -> list[ScheduleRow]:
+    """Return one row of plain text per session of a schedule, in local time."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(schedule.zone)
+    rows: list[ScheduleRow] = []
+    for session in schedule.sessions:
+        local = session.starts_at.astimezone(zone)
+        rows.append(
+            (
+                session.label,
+                _text(session.kind),
+                _text(session.phase),
+                local.strftime("%Y-%m-%d %a %H:%M %Z"),
+                _text(session.status),
+            )
+        )
+    return rows
+
+
+def schedule_ical(schedule: Any) -> str:
+    """Return a schedule as iCalendar text."""
+    text: str = schedule.to_ical()
+    return text
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return str(getattr(value, "value", value))
+
+
+def write_corpus(out: TextIO, *, courses: int, seed: int, invalid_fraction: float) -> None:
+    """Write a synthetic corpus of course documents as JSON Lines to ``out``.
+
+    Raises:
+        LookupError: this release has no corpus generator.
+    """
+    try:
+        synth = importlib.import_module("iptkit._synth")
+    except ModuleNotFoundError:
+        msg = "the synthetic corpus generator is not available in this release"
+        raise LookupError(msg) from None
+    synth.write_corpus(out, courses=courses, seed=seed, invalid_fraction=invalid_fraction)

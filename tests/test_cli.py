@@ -1,0 +1,497 @@
+"""Tests of the ``iptkit`` command line, run as a real subprocess.
+
+The documents are small literals, changed by hand to make them invalid.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+import iptkit
+from iptkit import _cli_documents as documents
+from iptkit.protocols import STANDARD
+
+SRC = Path(iptkit.__file__).resolve().parent.parent
+#: Free text that must never reach the output unless asked for.
+SECRET = "Jane Doe told me about her sister"
+
+#: The smallest course: an id and a start date (the protocol defaults to standard).
+COURSE: dict[str, Any] = {"schema_version": 1, "patient_id": "AB-1234", "started_on": "2026-03-02"}
+
+#: Twelve weekly sessions at 09:00 in Berlin; summer time begins on 29 March 2026.
+CONTRACT: dict[str, Any] = {
+    "schema_version": 1,
+    "protocol": iptkit.dump(STANDARD),
+    "sessions": {
+        "total": 12,
+        "frequency": "weekly",
+        "minutes": 50,
+        "first_session": "2026-03-02T09:00:00+01:00",
+        "zone": "Europe/Berlin",
+    },
+    "focus_areas": ["role_transition"],
+}
+
+
+def run(
+    *args: str, stdin: bytes | None = None, stderr: int | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ``python -m iptkit ARGS`` and return the finished process."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH")]))
+    return subprocess.run(
+        [sys.executable, "-m", "iptkit", *args],
+        input=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE if stderr is None else stderr,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def check(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run ``iptkit check ARGS``."""
+    return run("check", *args, stdin=stdin)
+
+
+def jsonl(proc: subprocess.CompletedProcess[bytes]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Split ``--format jsonl`` output into its problem rows and its summary."""
+    records = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert records[-1]["type"] == "summary"
+    assert all(r["type"] == "problem" for r in records[:-1])
+    return records[:-1], records[-1]
+
+
+def where(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """The (line, path, code) of each row."""
+    return [(r["line"], r["path"], r["code"]) for r in rows]
+
+
+def clean_document() -> dict[str, Any]:
+    """A valid course without findings at error severity."""
+    return dict(COURSE)
+
+
+def line_of(document: dict[str, Any]) -> bytes:
+    """A document as one line of JSON Lines."""
+    return json.dumps(document).encode() + b"\n"
+
+
+def clean_line() -> bytes:
+    """:func:`clean_document` as one line of JSON Lines."""
+    return line_of(clean_document())
+
+
+def misspelt_line() -> bytes:
+    """A document with an unknown key ``closness`` (reported at ``$.closness``)."""
+    return line_of({**clean_document(), "closness": 1})
+
+
+def secret_line() -> bytes:
+    """A document whose ``schema_version`` is patient free text (``wrong_type``)."""
+    return line_of({**clean_document(), "schema_version": SECRET})
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A JSON Lines file: clean, blank, clean, misspelt, not JSON, clean."""
+    path = tmp_path / "corpus.jsonl"
+    path.write_bytes(
+        clean_line() + b"\n" + clean_line() + misspelt_line() + b"{not json\n" + clean_line()
+    )
+    return path
+
+
+class TestExitCodes:
+    """``iptkit check`` exit codes: 0 clean, 1 errors, 2 usage or I/O error."""
+
+    def test_clean_documents_exit_zero(self, tmp_path: Path) -> None:
+        """Documents without error-severity problems give exit code 0."""
+        path = tmp_path / "clean.jsonl"
+        path.write_bytes(clean_line() * 3)
+        proc = check("--format", "jsonl", str(path))
+        assert proc.returncode == 0, proc.stderr
+        rows, summary = jsonl(proc)
+        assert all(r["severity"] != "error" for r in rows)
+        assert summary["documents"] == {"read": 3, "valid": 3, "with_errors": 0}
+
+    def test_invalid_document_exits_one(self, corpus: Path) -> None:
+        """A document with a validation issue gives exit code 1."""
+        proc = check(str(corpus))
+        assert proc.returncode == 1
+        assert proc.stderr == b""
+
+    def test_missing_file_exits_two(self, tmp_path: Path) -> None:
+        """A path that does not exist is a usage error, reported without a traceback."""
+        proc = check(str(tmp_path / "absent.jsonl"))
+        assert proc.returncode == 2
+        assert b"absent.jsonl" in proc.stderr
+        assert b"no such file" in proc.stderr
+        assert b"Traceback" not in proc.stderr
+        assert proc.stdout == b""
+
+    @pytest.mark.skipif(
+        sys.platform == "win32" or os.geteuid() == 0, reason="needs POSIX permissions, not root"
+    )
+    def test_unreadable_directory_exits_two(self, tmp_path: Path) -> None:
+        """A directory that cannot be listed is an I/O error."""
+        locked = tmp_path / "locked"
+        locked.mkdir()
+        locked.chmod(0)
+        try:
+            proc = check(str(tmp_path))
+        finally:
+            locked.chmod(0o700)
+        assert proc.returncode == 2
+        assert b"cannot read directory" in proc.stderr
+
+    @pytest.mark.parametrize(
+        "options",
+        [("--jobs", "-1"), ("--jobs", "many"), ("--format", "xml"), ("--no-such-option",)],
+    )
+    def test_bad_option_exits_two(self, corpus: Path, options: tuple[str, ...]) -> None:
+        """A bad option is a usage error (exit code 2)."""
+        proc = check(*options, str(corpus))
+        assert proc.returncode == 2
+        assert b"usage:" in proc.stderr
+
+    def test_unknown_document_kind_exits_two(self, corpus: Path) -> None:
+        """A document kind that does not exist is a usage error listing the kinds."""
+        proc = run("check", "--document", "diary", str(corpus))
+        assert proc.returncode == 2
+        assert b"'diary'" in proc.stderr
+        assert b"inventory" in proc.stderr
+
+    def test_no_command_exits_two(self) -> None:
+        """``iptkit`` without a command prints its usage and exits with 2."""
+        proc = run()
+        assert proc.returncode == 2
+        assert b"usage:" in proc.stderr
+
+
+class TestFormats:
+    """``--format text|json|jsonl`` report the same problems and totals."""
+
+    EXPECTED: ClassVar = [(4, "$.closness", "unknown_field"), (5, "$", "invalid_json")]
+
+    def test_jsonl(self, corpus: Path) -> None:
+        """jsonl gives one object per problem, in input order, then a summary object."""
+        rows, summary = jsonl(check("--format", "jsonl", str(corpus)))
+        assert where(rows) == self.EXPECTED
+        assert {r["file"] for r in rows} == {str(corpus)}
+        assert {r["severity"] for r in rows} == {"error"}
+        assert all(set(r) == {"type", "file", "line", "path", "code", "severity", "message"}
+                   for r in rows)  # fmt: skip
+        assert summary["documents"] == {"read": 5, "valid": 3, "with_errors": 2}
+        assert summary["severities"]["error"] == 2
+        assert summary["files"] == 1
+
+    def test_json(self, corpus: Path) -> None:
+        """json gives one object holding the rows and the summary."""
+        proc = check("--format", "json", str(corpus))
+        report = json.loads(proc.stdout)
+        assert set(report) == {"rows", "summary"}
+        assert where(report["rows"]) == self.EXPECTED
+        assert report["summary"]["documents"] == {"read": 5, "valid": 3, "with_errors": 2}
+        codes = {(c["code"], c["severity"], c["count"]) for c in report["summary"]["codes"]}
+        assert {("unknown_field", "error", 1), ("invalid_json", "error", 1)} <= codes
+
+    def test_json_without_problems_is_valid_json(self, tmp_path: Path) -> None:
+        """json output is one valid object even when nothing was read."""
+        path = tmp_path / "empty.jsonl"
+        path.write_bytes(b"")
+        report = json.loads(check("--format", "json", str(path)).stdout)
+        assert report["rows"] == []
+        assert report["summary"]["documents"]["read"] == 0
+
+    def test_text(self, corpus: Path) -> None:
+        """text gives one line per problem with file, line, severity, code and path, then totals."""
+        proc = check(str(corpus))
+        lines = proc.stdout.decode().splitlines()
+        assert lines[0].startswith(f"{corpus}:4: error [unknown_field] $.closness: ")
+        assert lines[1].startswith(f"{corpus}:5: error [invalid_json] $: ")
+        table = [line.split() for line in lines if line.startswith(("unknown_field", "invalid"))]
+        assert ["unknown_field", "error", "1"] in table
+        assert ["invalid_json", "error", "1"] in table
+        assert "Documents: 5 read, 3 valid, 2 with errors (1 file)" in lines
+
+
+class TestInputs:
+    """Files, JSON Lines, directories and standard input."""
+
+    def test_line_numbers_count_blank_lines(self, tmp_path: Path) -> None:
+        """A JSON Lines row gives the physical line number; blank lines are skipped, not read."""
+        path = tmp_path / "gaps.ndjson"
+        path.write_bytes(b"\n" + clean_line() + b"   \n\n" + misspelt_line())
+        rows, summary = jsonl(check("--format", "jsonl", str(path)))
+        assert where(rows) == [(5, "$.closness", "unknown_field")]
+        assert summary["documents"]["read"] == 2
+
+    def test_corrupt_line_in_the_middle(self, tmp_path: Path) -> None:
+        """A line that is not JSON is reported and the lines after it are still checked."""
+        path = tmp_path / "corrupt.jsonl"
+        path.write_bytes(clean_line() + b'{"schema_version": 1, \n' + misspelt_line())
+        rows, summary = jsonl(check("--format", "jsonl", str(path)))
+        assert where(rows) == [(2, "$", "invalid_json"), (3, "$.closness", "unknown_field")]
+        assert summary["documents"] == {"read": 3, "valid": 1, "with_errors": 2}
+
+    def test_non_utf8_line(self, tmp_path: Path) -> None:
+        """A line that is not UTF-8 is reported as invalid_json and the run goes on."""
+        path = tmp_path / "latin1.jsonl"
+        path.write_bytes(clean_line() + '{"label": "Zoë"}\n'.encode("latin-1") + clean_line())
+        rows, summary = jsonl(check("--format", "jsonl", str(path)))
+        assert where(rows) == [(2, "$", "invalid_json")]
+        assert "UTF-8" in rows[0]["message"]
+        assert summary["documents"] == {"read": 3, "valid": 2, "with_errors": 1}
+
+    def test_empty_json_lines_file(self, tmp_path: Path) -> None:
+        """An empty JSON Lines file holds no documents, which is not an error."""
+        path = tmp_path / "empty.jsonl"
+        path.write_bytes(b"")
+        proc = check("--format", "jsonl", str(path))
+        assert proc.returncode == 0
+        rows, summary = jsonl(proc)
+        assert rows == []
+        assert summary["documents"] == {"read": 0, "valid": 0, "with_errors": 0}
+
+    def test_empty_json_file(self, tmp_path: Path) -> None:
+        """An empty .json file is one document that is not JSON."""
+        path = tmp_path / "empty.json"
+        path.write_bytes(b"")
+        proc = check("--format", "jsonl", str(path))
+        assert proc.returncode == 1
+        rows, _ = jsonl(proc)
+        assert [(r["line"], r["path"], r["code"]) for r in rows] == [(None, "$", "invalid_json")]
+
+    def test_json_file_holds_one_pretty_document(self, tmp_path: Path) -> None:
+        """A .json file is one document, even spread over many lines."""
+        path = tmp_path / "one.json"
+        path.write_text(json.dumps({**clean_document(), "closness": 1}, indent=2))
+        rows, summary = jsonl(check("--format", "jsonl", str(path)))
+        assert where(rows) == [(None, "$.closness", "unknown_field")]
+        assert summary["documents"]["read"] == 1
+
+    def test_directory(self, tmp_path: Path) -> None:
+        """A directory is searched recursively in sorted order for .json, .jsonl and .ndjson."""
+        (tmp_path / "b").mkdir()
+        (tmp_path / "b" / "deep").mkdir()
+        (tmp_path / "a.json").write_bytes(misspelt_line())
+        (tmp_path / "b" / "c.jsonl").write_bytes(clean_line() + misspelt_line())
+        (tmp_path / "b" / "deep" / "d.ndjson").write_bytes(misspelt_line())
+        (tmp_path / "b" / "notes.txt").write_bytes(b"not a document")
+        rows, summary = jsonl(check("--format", "jsonl", str(tmp_path)))
+        files = [Path(r["file"]).relative_to(tmp_path).as_posix() for r in rows]
+        assert files == ["a.json", "b/c.jsonl", "b/deep/d.ndjson"]
+        assert [r["line"] for r in rows] == [None, 2, 1]
+        assert summary["files"] == 3
+        assert summary["documents"]["read"] == 4
+
+    def test_standard_input(self) -> None:
+        """``-`` reads JSON Lines from standard input."""
+        proc = check("--format", "jsonl", "-", stdin=clean_line() + misspelt_line())
+        rows, summary = jsonl(proc)
+        assert [(r["file"], r["line"], r["code"]) for r in rows] == [
+            ("<stdin>", 2, "unknown_field")
+        ]
+        assert summary["documents"]["read"] == 2
+
+
+class TestJobs:
+    """``--jobs N`` checks in worker processes with the same result."""
+
+    def test_two_jobs_give_the_same_rows_as_one(self, tmp_path: Path) -> None:
+        """Rows come back in input order whatever the number of worker processes."""
+        lines = []
+        for number in range(1, 701):
+            if number % 97 == 0:
+                lines.append(b"[1, 2\n")
+            elif number % 45 == 0:
+                lines.append(misspelt_line())
+            else:
+                lines.append(clean_line())
+        path = tmp_path / "big.jsonl"
+        path.write_bytes(b"".join(lines))
+        one = check("--format", "jsonl", "--jobs", "1", str(path))
+        two = check("--format", "jsonl", "--jobs", "2", str(path))
+        assert one.stdout == two.stdout
+        rows, summary = jsonl(two)
+        expected_lines = sorted(
+            {n for n in range(1, 701) if n % 97 == 0} | {n for n in range(1, 701) if n % 45 == 0}
+        )
+        assert [r["line"] for r in rows] == expected_lines
+        assert summary["documents"]["read"] == 700
+        assert two.returncode == 1
+
+
+class TestShowValues:
+    """Patient free text stays out of reports unless ``--show-values`` is given."""
+
+    @pytest.mark.parametrize("fmt", ["text", "json", "jsonl"])
+    def test_free_text_hidden_by_default(self, tmp_path: Path, fmt: str) -> None:
+        """Without --show-values no value of the document appears in the output."""
+        path = tmp_path / "secret.jsonl"
+        path.write_bytes(secret_line() + SECRET.encode() + b"\n")
+        proc = check("--format", fmt, str(path))
+        assert proc.returncode == 1
+        assert b"schema_version" in proc.stdout
+        assert SECRET.encode() not in proc.stdout
+        assert SECRET.encode() not in proc.stderr
+        assert b"Jane" not in proc.stdout
+
+    def test_values_shown_on_request(self, tmp_path: Path) -> None:
+        """With --show-values each row carries the offending value, cut to about 60 characters."""
+        path = tmp_path / "secret.jsonl"
+        long_text = "x" * 200
+        path.write_bytes(
+            secret_line()
+            + json.dumps({**clean_document(), "schema_version": long_text}).encode()
+            + b"\n"
+            + misspelt_line()
+        )
+        rows, _ = jsonl(check("--format", "jsonl", "--show-values", str(path)))
+        assert [(r["path"], r["value"]) for r in rows[:1]] == [
+            ("$.schema_version", json.dumps(SECRET))
+        ]
+        assert rows[1]["value"].startswith('"xxxx')
+        assert len(rows[1]["value"]) == 60
+        assert (rows[2]["path"], rows[2]["value"]) == ("$.closness", "1")
+
+    def test_text_shows_values(self, tmp_path: Path) -> None:
+        """The text report appends the value to the row."""
+        path = tmp_path / "secret.jsonl"
+        path.write_bytes(secret_line())
+        proc = check("--show-values", str(path))
+        first = proc.stdout.decode().splitlines()[0]
+        assert first.endswith(f"value: {json.dumps(SECRET)}")
+
+
+class TestFindings:
+    """Valid documents are checked with ``iptkit.check`` and every finding is reported."""
+
+    def test_findings_match_the_library(self, tmp_path: Path) -> None:
+        """The rows of a valid course are exactly its findings from iptkit.check."""
+        course = {
+            **COURSE,
+            "contract": {k: v for k, v in CONTRACT.items() if k != "schema_version"},
+        }
+        expected = documents.findings(iptkit.load(iptkit.TreatmentCourse, course))
+        path = tmp_path / "findings.jsonl"
+        path.write_bytes(line_of(course))
+        rows, summary = jsonl(check("--format", "jsonl", str(path)))
+        assert [(r["severity"], r["code"], r["path"], r["message"]) for r in rows] == expected
+        assert summary["documents"]["valid"] == 1
+
+
+class TestProgress:
+    """A progress line on standard error only when it is a terminal."""
+
+    def test_nothing_on_stderr_when_not_a_terminal(self, corpus: Path) -> None:
+        """With standard error redirected, the run writes nothing there."""
+        assert check(str(corpus)).stderr == b""
+
+    @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+    def test_progress_on_a_terminal(self, corpus: Path) -> None:
+        """With standard error on a terminal, a progress line counts the documents."""
+        import pty
+
+        leader, follower = pty.openpty()
+        try:
+            proc = run("check", "--format", "jsonl", str(corpus), stderr=follower)
+            os.close(follower)
+            seen = b""
+            while select.select([leader], [], [], 1.0)[0]:
+                try:
+                    chunk = os.read(leader, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+        finally:
+            os.close(leader)
+        assert b"checked 5 documents" in seen
+        rows, _ = jsonl(proc)
+        assert len(rows) == 2
+
+
+class TestSchema:
+    """``iptkit schema`` prints the JSON Schema of a document kind."""
+
+    def test_inventory_schema(self) -> None:
+        """The printed schema is the library's json_schema of the document."""
+        proc = run("schema", "--document", "inventory")
+        assert proc.returncode == 0
+        schema = json.loads(proc.stdout)
+        assert schema == documents.json_schema(iptkit.InterpersonalInventory)
+        assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+    def test_course_is_the_default(self) -> None:
+        """Without --document the schema is the course's."""
+        proc = run("schema")
+        assert json.loads(proc.stdout) == documents.json_schema(iptkit.TreatmentCourse)
+
+    def test_unknown_kind(self) -> None:
+        """An unknown document kind is a usage error."""
+        assert run("schema", "--document", "diary").returncode == 2
+
+
+class TestSchedule:
+    """``iptkit schedule`` prints the planned sessions of a contract."""
+
+    def test_table(self, tmp_path: Path) -> None:
+        """One row per session: number, kind, phase, local time (09:00 across DST), status."""
+        path = tmp_path / "contract.json"
+        path.write_text(json.dumps(CONTRACT))
+        proc = run("schedule", str(path))
+        assert proc.returncode == 0, proc.stderr
+        header, *rows = [line.split() for line in proc.stdout.decode().splitlines()]
+        assert header[:3] == ["#", "kind", "phase"]
+        assert [row[0] for row in rows] == [str(n) for n in range(1, 13)]
+        # Standard protocol (domain reference section 3.1): 3 initial, 3 termination.
+        assert [row[2] for row in rows] == ["initial"] * 3 + ["middle"] * 6 + ["termination"] * 3
+        assert {row[5] for row in rows} == {"09:00"}
+        assert [row[6] for row in rows[3:5]] == ["CET", "CEST"]
+        assert rows[0][3] == "2026-03-02"
+
+    def test_ical(self, tmp_path: Path) -> None:
+        """--ical prints an iCalendar with one event per session."""
+        path = tmp_path / "contract.json"
+        path.write_text(json.dumps(CONTRACT))
+        proc = run("schedule", "--ical", str(path))
+        assert proc.returncode == 0, proc.stderr
+        text = proc.stdout.decode()
+        assert text.startswith("BEGIN:VCALENDAR")
+        assert text.count("BEGIN:VEVENT") == 12
+
+    def test_invalid_contract(self, tmp_path: Path) -> None:
+        """An invalid contract is reported issue by issue with exit code 1."""
+        path = tmp_path / "contract.json"
+        path.write_text(json.dumps({**CONTRACT, "focus_areas": "grief"}))
+        proc = run("schedule", str(path))
+        assert proc.returncode == 1
+        assert b"$.focus_areas" in proc.stderr
+        assert b"[wrong_type]" in proc.stderr
+        assert b"Traceback" not in proc.stderr
+
+    def test_missing_contract(self, tmp_path: Path) -> None:
+        """A contract file that does not exist is an I/O error."""
+        assert run("schedule", str(tmp_path / "absent.json")).returncode == 2
+
+
+class TestVersion:
+    """``iptkit --version``."""
+
+    def test_version(self) -> None:
+        """It prints the program name and version and exits with 0."""
+        proc = run("--version")
+        assert proc.returncode == 0
+        assert proc.stdout.startswith(b"iptkit ")
