@@ -714,7 +714,8 @@ def severity_of(
 # Change between two scores
 # --------------------------------------------------------------------------
 
-#: |RCI| above this is a reliable change (Jacobson & Truax 1991: p < .05).
+#: An absolute reliable-change index above this is a reliable change
+#: (Jacobson & Truax 1991: p < .05 without real change).
 RELIABLE_CHANGE_Z = 1.96
 
 
@@ -878,7 +879,10 @@ class Change:
 
     @property
     def reliable_change(self) -> bool | None:
-        """Whether the change exceeds measurement error (|RCI| > 1.96); ``None`` if unknown."""
+        """Whether the change exceeds measurement error (absolute RCI above 1.96).
+
+        ``None`` when the index is unknown.
+        """
         rci = self.reliable_change_index
         return None if rci is None else abs(rci) > RELIABLE_CHANGE_Z
 
