@@ -243,9 +243,9 @@ def _derive(
             number = counters[kind]
             if session.status is SessionStatus.HELD and session.phase in _ACUTE_PHASES:
                 phase = session.phase
+                floor = max(floor, phase.order)
             else:
                 phase = _phase_at(number, initial, middle, floor)
-            floor = max(floor, phase.order) if phase is not None else floor
         if number != session.number or phase is not session.phase:
             session = _replace(session, number=number, phase=phase)
         derived.append(session)
@@ -517,31 +517,35 @@ class Schedule:
         target = self.sessions[index]
         if make_up is not None and type(make_up) is not bool:
             raise ValidationError.single("$.make_up", "wrong_type", "Expected true or false.")
-        policy = self.missed_policy
-        if make_up is None:
-            if policy is None:
+        if target.kind is SessionKind.PRE_TREATMENT:
+            # The pre-treatment contact spends no acute number: it always counts.
+            if make_up:
+                raise ValidationError.single(
+                    "$.make_up",
+                    "cannot_make_up",
+                    "A pre-treatment contact cannot be made up; move it instead.",
+                )
+            make_up = False
+        elif make_up is None:
+            if self.missed_policy is None:
                 raise ValidationError.single(
                     "$.make_up",
                     "missed_policy_needed",
                     "Say whether the missed session is made up: the schedule has no policy.",
                 )
-            make_up = policy is MissedSessionPolicy.MADE_UP
-        elif policy is not None and make_up != (policy is MissedSessionPolicy.MADE_UP):
+            make_up = self.missed_policy is MissedSessionPolicy.MADE_UP
+        elif self.missed_policy is not None and make_up != (
+            self.missed_policy is MissedSessionPolicy.MADE_UP
+        ):
             raise ValidationError.single(
                 "$.make_up",
                 "against_missed_policy",
-                f"The contract says a missed session {_policy_words(policy)}.",
+                f"The contract says a missed session {_policy_words(self.missed_policy)}.",
             )
         if not make_up:
             sessions = list(self.sessions)
             sessions[index] = _replace(target, status=status)
             return _replace(self, sessions=tuple(sessions))
-        if target.kind is SessionKind.PRE_TREATMENT:
-            raise ValidationError.single(
-                "$.make_up",
-                "cannot_make_up",
-                "A pre-treatment contact cannot be made up; move it instead.",
-            )
         same = [i for i, s in enumerate(self.sessions) if s.kind is target.kind]
         later = [i for i in same if self.sessions[i].number > target.number]
         for i in later:
@@ -889,7 +893,7 @@ class Schedule:
         yield from number_issues
         if not number_issues and not order_issues:
             yield from _phase_issues(self)
-        yield from _amendment_issues(self)
+        yield from _amendment_issues(self, info)
         yield from _missed_issues(self)
         if info is not None and self.exclude:
             yield from _excluded_issues(self, info)
@@ -973,18 +977,20 @@ def _numbering_issues(schedule: Schedule) -> Iterator[Issue]:
 def _phase_issues(schedule: Schedule) -> Iterator[Issue]:
     """Rule 3: phases of sessions not held follow from number, total and protocol."""
     initial, middle, _ = phase_lengths(schedule.total, schedule.protocol)
-    floor = 0
+    floor = 0  # the latest phase of a held session so far
+    previous = 0  # the phase of the acute session before
     for index, session in enumerate(schedule.sessions):
         if session.kind is not SessionKind.ACUTE or session.phase is None:
             continue
         order = session.phase.order
         if session.status is SessionStatus.HELD:
-            if order < floor:
+            if order < previous:
                 yield Issue(
                     f"$.sessions[{index}].phase",
                     "phase_order",
                     "Phases cannot go backwards as session numbers rise.",
                 )
+            floor = max(floor, order)
         else:
             expected = _phase_at(session.number, initial, middle, floor)
             if session.phase is not expected:
@@ -994,15 +1000,25 @@ def _phase_issues(schedule: Schedule) -> Iterator[Issue]:
                     f"Session {session.number} of {schedule.total} is in the "
                     f"{expected.value} phase under the {schedule.protocol.name} protocol.",
                 )
-        floor = max(floor, order)
+        previous = order
 
 
-def _amendment_issues(schedule: Schedule) -> Iterator[Issue]:
+def _local_date(moment: dt.datetime, info: Any) -> dt.date:
+    """The calendar date of ``moment`` in zone ``info`` (its own date at the limits)."""
+    if info is None:
+        return moment.date()
+    try:
+        return moment.astimezone(info).date()
+    except (OverflowError, ValueError):
+        return moment.date()
+
+
+def _amendment_issues(schedule: Schedule, info: Any) -> Iterator[Issue]:
     """Rule 5: no amendment agreed after a termination-phase session was held."""
     if not schedule.amendments:
         return
     held = [
-        s.starts_at.date()
+        _local_date(s.starts_at, info)
         for s in schedule.sessions
         if s.kind is SessionKind.ACUTE
         and s.status is SessionStatus.HELD
@@ -1047,7 +1063,7 @@ def _excluded_issues(schedule: Schedule, info: Any) -> Iterator[Issue]:
     )
     for name, items in groups:
         for index, item in enumerate(items):
-            if item.starts_at.astimezone(info).date() in excluded:
+            if _local_date(item.starts_at, info) in excluded:
                 yield Issue(
                     f"$.{name}[{index}].starts_at",
                     "excluded_date",

@@ -1,0 +1,429 @@
+"""The eight session-numbering rules, guarded by a stateful property test.
+
+A hypothesis state machine plans a course (from plan_sessions arguments or
+from a treatment contract), then applies random sequences of hold, miss
+(counted or made up), cancel, move, extend and add-maintenance operations.
+After every step it checks each numbering rule of the design with its own
+checker (written independently of the schedule's invariants), the JSON
+round trip, and that rebuilding from the records changes nothing.  An
+operation the rules forbid must raise ValidationError or ScheduleError and
+leave the schedule as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
+
+import iptkit
+from iptkit import (
+    Frequency,
+    MissedSessionPolicy,
+    Phase,
+    Schedule,
+    ScheduledSession,
+    ScheduleError,
+    SessionKind,
+    SessionStatus,
+    ValidationError,
+    phase_of,
+    plan_sessions,
+)
+from iptkit.testing import builtin_protocols, contracts, session_starts
+from iptkit.testing._schedule import DST_ZONES
+
+_ACUTE_PHASES = (Phase.INITIAL, Phase.MIDDLE, Phase.TERMINATION)
+
+
+def _local_date(schedule: Schedule, moment: dt.datetime) -> dt.date:
+    return moment.astimezone(ZoneInfo(schedule.zone)).date()
+
+
+def _of_kind(schedule: Schedule, kind: SessionKind) -> list[ScheduledSession]:
+    return [s for s in schedule.sessions if s.kind is kind]
+
+
+# --------------------------------------------------------------------------
+# One checker per rule (design.md, "Session-numbering rules")
+# --------------------------------------------------------------------------
+
+
+def check_rule_1_acute_numbers_consecutive_within_total(schedule: Schedule) -> None:
+    """Acute sessions are 1..n in start order, and n is the agreed total."""
+    acute = sorted(_of_kind(schedule, SessionKind.ACUTE), key=lambda s: s.starts_at)
+    assert [s.number for s in acute] == list(range(1, len(acute) + 1))
+    expected_total = (
+        schedule.amendments[-1].new_total if schedule.amendments else schedule.contracted_total
+    )
+    assert len(acute) == expected_total == schedule.total
+
+
+def check_rule_2_unique_numbers_and_increasing_starts(schedule: Schedule) -> None:
+    """No two sessions share a number or a start; starts rise with the number."""
+    starts = [s.starts_at for s in schedule.sessions] + [m.starts_at for m in schedule.missed]
+    assert len(set(starts)) == len(starts)
+    for before, after in zip(schedule.sessions, schedule.sessions[1:], strict=False):
+        assert before.starts_at < after.starts_at
+    for kind in SessionKind:
+        numbers = [s.number for s in _of_kind(schedule, kind)]
+        assert numbers == sorted(set(numbers))
+    pre = _of_kind(schedule, SessionKind.PRE_TREATMENT)
+    assert [s.number for s in pre] in ([], [0])
+    if pre:
+        assert pre[0] is schedule.sessions[0]
+
+
+def check_rule_3_phases_follow_number_total_and_protocol(schedule: Schedule) -> None:
+    """Phases of sessions not held come from phase_of; phases never go backwards."""
+    floor = 0
+    for session in _of_kind(schedule, SessionKind.ACUTE):
+        assert session.phase in _ACUTE_PHASES
+        if session.status is SessionStatus.HELD:
+            assert session.phase.order >= floor
+        else:
+            plain = phase_of(session.number, schedule.total, schedule.protocol)
+            assert session.phase is _ACUTE_PHASES[max(plain.order, floor)]
+        floor = max(floor, session.phase.order)
+    for session in schedule.sessions:
+        if session.kind is SessionKind.MAINTENANCE:
+            assert session.phase is Phase.MAINTENANCE
+        elif session.kind is SessionKind.PRE_TREATMENT:
+            assert session.phase is None
+
+
+def check_rule_4_missed_sessions_follow_the_policy(schedule: Schedule) -> None:
+    """A counted miss stays numbered; a made-up one leaves an unnumbered record only."""
+    for record in schedule.missed:
+        assert record.status in (SessionStatus.MISSED, SessionStatus.CANCELLED)
+        assert record.kind is not SessionKind.PRE_TREATMENT
+    policy = schedule.missed_policy
+    counted = [
+        s
+        for s in schedule.sessions
+        if s.kind is not SessionKind.PRE_TREATMENT
+        and s.status in (SessionStatus.MISSED, SessionStatus.CANCELLED)
+    ]
+    if policy is MissedSessionPolicy.COUNTS:
+        assert not schedule.missed
+    if policy is MissedSessionPolicy.MADE_UP:
+        assert not counted
+
+
+def check_rule_5_amendments_only_before_termination(schedule: Schedule) -> None:
+    """Amendments are in date order and none is dated after a held termination session."""
+    days = [a.agreed_on for a in schedule.amendments]
+    assert days == sorted(days)
+    held_termination = [
+        _local_date(schedule, s.starts_at)
+        for s in _of_kind(schedule, SessionKind.ACUTE)
+        if s.status is SessionStatus.HELD and s.phase is Phase.TERMINATION
+    ]
+    if held_termination and days:
+        assert max(days) <= min(held_termination)
+
+
+def check_rule_6_maintenance_numbered_after_acute(schedule: Schedule) -> None:
+    """Maintenance sessions are M1..Mk and all start after the last acute session."""
+    maintenance = _of_kind(schedule, SessionKind.MAINTENANCE)
+    assert [s.label for s in maintenance] == [f"M{k}" for k in range(1, len(maintenance) + 1)]
+    assert len(maintenance) == sum(plan.count for plan in schedule.maintenance)
+    last_acute = max(s.starts_at for s in _of_kind(schedule, SessionKind.ACUTE))
+    assert all(s.starts_at > last_acute for s in maintenance)
+
+
+def check_rule_7_no_session_on_an_excluded_day(schedule: Schedule) -> None:
+    """No session and no made-up slot falls on an excluded date (in the zone)."""
+    excluded = set(schedule.exclude)
+    starts = [s.starts_at for s in schedule.sessions] + [m.starts_at for m in schedule.missed]
+    for start in starts:
+        assert _local_date(schedule, start) not in excluded
+
+
+def check_rule_8_rebuild_is_idempotent(schedule: Schedule) -> None:
+    """Rebuilding from the records gives the same numbers and phases (and is stable)."""
+    rebuilt = schedule.rebuild()
+    assert rebuilt == schedule
+    assert rebuilt.rebuild() == rebuilt
+
+
+RULES: tuple[Callable[[Schedule], None], ...] = (
+    check_rule_1_acute_numbers_consecutive_within_total,
+    check_rule_2_unique_numbers_and_increasing_starts,
+    check_rule_3_phases_follow_number_total_and_protocol,
+    check_rule_4_missed_sessions_follow_the_policy,
+    check_rule_5_amendments_only_before_termination,
+    check_rule_6_maintenance_numbered_after_acute,
+    check_rule_7_no_session_on_an_excluded_day,
+    check_rule_8_rebuild_is_idempotent,
+)
+
+
+def check_all_rules(schedule: Schedule) -> None:
+    """Run every rule checker."""
+    for check in RULES:
+        check(schedule)
+
+
+# --------------------------------------------------------------------------
+# The state machine
+# --------------------------------------------------------------------------
+
+
+@st.composite
+def planned(draw: st.DrawFn) -> Schedule:
+    """A freshly planned course, from plan_sessions arguments or from a contract."""
+    if draw(st.booleans()):
+        contract = draw(contracts(max_amendments=2))
+        return Schedule.from_contract(contract)
+    zone = draw(st.sampled_from(DST_ZONES))
+    first = draw(session_starts(zone))
+    offsets = draw(st.lists(st.integers(0, 150), max_size=4, unique=True))
+    return plan_sessions(
+        first,
+        draw(st.integers(3, 20)),
+        zone=zone,
+        frequency=draw(st.sampled_from(Frequency)),
+        exclude=[first.date() + dt.timedelta(days=offset) for offset in offsets],
+        protocol=draw(builtin_protocols()),
+        missed_policy=draw(st.none() | st.sampled_from(MissedSessionPolicy)),
+    )
+
+
+class ScheduleRules(RuleBasedStateMachine):
+    """Random operations on a schedule; every numbering rule holds after each."""
+
+    schedule: Schedule
+
+    @initialize(schedule=planned())
+    def plan(self, schedule: Schedule) -> None:
+        self.schedule = schedule
+
+    # -- helpers -----------------------------------------------------------
+
+    def _pick(self, data: st.DataObject, kind: SessionKind) -> ScheduledSession | None:
+        sessions = _of_kind(self.schedule, kind)
+        if not sessions:
+            return None
+        return data.draw(st.sampled_from(sessions), label="session")
+
+    def _refused(self, call: Callable[[], Schedule]) -> None:
+        """``call`` must raise an iptkit error and leave the schedule unchanged."""
+        before = iptkit.dumps(self.schedule)
+        with pytest.raises((ValidationError, ScheduleError)):
+            call()
+        assert iptkit.dumps(self.schedule) == before
+
+    def _allow_schedule_error(self, call: Callable[[], Schedule]) -> bool:
+        """Apply ``call``; a ScheduleError (no room before maintenance) is a refusal."""
+        before = self.schedule
+        try:
+            self.schedule = call()
+        except ScheduleError:
+            assert self.schedule is before
+            return False
+        return True
+
+    def _amended_after(self, session: ScheduledSession) -> bool:
+        day = _local_date(self.schedule, session.starts_at)
+        return any(a.agreed_on > day for a in self.schedule.amendments)
+
+    # -- rules -------------------------------------------------------------
+
+    @rule(data=st.data(), maintenance=st.booleans())
+    def hold(self, data: st.DataObject, maintenance: bool) -> None:
+        """Hold a session: allowed for a planned one (rule 5 dates permitting)."""
+        kind = SessionKind.MAINTENANCE if maintenance else SessionKind.ACUTE
+        session = self._pick(data, kind)
+        if session is None:
+            return
+
+        def call() -> Schedule:
+            return self.schedule.hold(session.number, kind=kind)
+
+        legal = session.status is SessionStatus.PLANNED and not (
+            session.phase is Phase.TERMINATION and self._amended_after(session)
+        )
+        if not legal:
+            self._refused(call)
+            return
+        self.schedule = call()
+        held = self.schedule.session(session.number, kind)
+        assert held.status is SessionStatus.HELD
+        assert held.starts_at == session.starts_at
+        assert held.phase is session.phase
+
+    @rule(
+        data=st.data(),
+        maintenance=st.booleans(),
+        make_up=st.none() | st.booleans(),
+        cancelled=st.booleans(),
+    )
+    def miss(
+        self, data: st.DataObject, maintenance: bool, make_up: bool | None, cancelled: bool
+    ) -> None:
+        """Miss or cancel a session, counted or made up (rule 4)."""
+        kind = SessionKind.MAINTENANCE if maintenance else SessionKind.ACUTE
+        session = self._pick(data, kind)
+        if session is None:
+            return
+        before = self.schedule
+        method = before.cancel if cancelled else before.miss
+
+        def call() -> Schedule:
+            return method(session.number, make_up=make_up, kind=kind)
+
+        policy = before.missed_policy
+        if make_up is None and policy is None:
+            legal = False
+        elif policy is not None and make_up is not None:
+            legal = make_up == (policy is MissedSessionPolicy.MADE_UP)
+        else:
+            legal = True
+        chosen = make_up if make_up is not None else policy is MissedSessionPolicy.MADE_UP
+        later = [s for s in _of_kind(before, kind) if s.number > session.number]
+        legal = legal and session.status is SessionStatus.PLANNED
+        if chosen:
+            legal = legal and all(s.status is SessionStatus.PLANNED for s in later)
+        if not legal:
+            self._refused(call)
+            return
+        if not self._allow_schedule_error(call):
+            return
+        after = self.schedule
+        status = SessionStatus.CANCELLED if cancelled else SessionStatus.MISSED
+        old = _of_kind(before, kind)
+        new = _of_kind(after, kind)
+        assert len(new) == len(old)
+        if chosen:
+            # Made up: the slot is a record; the number and later ones move one slot on.
+            assert len(after.missed) == len(before.missed) + 1
+            record = next(m for m in after.missed if m.starts_at == session.starts_at)
+            assert (record.number, record.status) == (session.number, status)
+            for moved in new[session.number - 1 :]:
+                assert moved.status is SessionStatus.PLANNED
+            for a, b in zip(new[session.number - 1 : -1], old[session.number :], strict=True):
+                assert a.starts_at == b.starts_at
+            assert new[-1].starts_at > old[-1].starts_at
+        else:
+            # Counted: the number is spent in place; nothing else moves.
+            assert after.missed == before.missed
+            spent = after.session(session.number, kind)
+            assert (spent.status, spent.starts_at) == (status, session.starts_at)
+            assert [s.starts_at for s in new] == [s.starts_at for s in old]
+
+    @rule(data=st.data(), maintenance=st.booleans(), fraction=st.floats(0.01, 0.99))
+    def move(self, data: st.DataObject, maintenance: bool, fraction: float) -> None:
+        """Move a planned session between its neighbours (rules 1, 2 and 7 kept)."""
+        kind = SessionKind.MAINTENANCE if maintenance else SessionKind.ACUTE
+        session = self._pick(data, kind)
+        if session is None:
+            return
+        sessions = self.schedule.sessions
+        index = sessions.index(session)
+        low = sessions[index - 1].starts_at if index else session.starts_at - dt.timedelta(7)
+        high = (
+            sessions[index + 1].starts_at
+            if index + 1 < len(sessions)
+            else session.starts_at + dt.timedelta(7)
+        )
+        to = (low + (high - low) * fraction).replace(second=0, microsecond=0)
+
+        def call() -> Schedule:
+            return self.schedule.move(session.number, to, kind=kind)
+
+        legal = (
+            session.status is SessionStatus.PLANNED
+            and low < to < high
+            and _local_date(self.schedule, to) not in self.schedule.exclude
+            and all(m.starts_at != to for m in self.schedule.missed)
+        )
+        if not legal:
+            self._refused(call)
+            return
+        self.schedule = call()
+        assert self.schedule.session(session.number, kind).starts_at == to
+
+    @rule(extra=st.integers(1, 4), day_offset=st.integers(-7, 60))
+    def extend(self, extra: int, day_offset: int) -> None:
+        """Extend the total: refused once a termination-phase session is held (rule 5)."""
+        before = self.schedule
+        new_total = before.total + extra
+        on = _local_date(before, before.first_start) + dt.timedelta(days=day_offset)
+
+        def call() -> Schedule:
+            return before.extend(new_total, on=on, reason="Slow response")
+
+        held_termination = [
+            s
+            for s in before.acute
+            if s.status is SessionStatus.HELD and s.phase is Phase.TERMINATION
+        ]
+        in_order = all(a.agreed_on <= on for a in before.amendments)
+        legal = not held_termination and new_total <= 100 and in_order
+        if not legal:
+            self._refused(call)
+            return
+        if not self._allow_schedule_error(call):
+            assert before.maintenance_sessions
+            return
+        after = self.schedule
+        assert after.total == new_total
+        assert after.amendments[-1].new_total == new_total
+        for old in before.acute:
+            new = after.session(old.number)
+            assert (new.starts_at, new.status) == (old.starts_at, old.status)
+            if old.status is SessionStatus.HELD:
+                assert new.phase is old.phase
+
+    @rule(count=st.integers(1, 4), monthly=st.booleans())
+    def add_maintenance(self, count: int, monthly: bool) -> None:
+        """Add maintenance sessions after the course (rule 6)."""
+        before = self.schedule
+        frequency = Frequency.MONTHLY if monthly else Frequency.FORTNIGHTLY
+        if not self._allow_schedule_error(
+            lambda: before.add_maintenance(count, frequency=frequency)
+        ):
+            return
+        added = self.schedule.maintenance_sessions[len(before.maintenance_sessions) :]
+        assert len(added) == count
+        assert all(s.starts_at > before.sessions[-1].starts_at for s in added)
+
+    @precondition(lambda self: hasattr(self, "schedule"))
+    @rule(number=st.integers(-3, 200))
+    def unknown_session(self, number: int) -> None:
+        """Operations on a session that does not exist are refused."""
+        if any(s.number == number for s in self.schedule.sessions):
+            return
+        self._refused(lambda: self.schedule.hold(number))
+        self._refused(lambda: self.schedule.miss(number, make_up=False))
+
+    # -- invariants ----------------------------------------------------------
+
+    @invariant()
+    def numbering_rules_hold(self) -> None:
+        check_all_rules(self.schedule)
+
+    @invariant()
+    def json_round_trip(self) -> None:
+        text = iptkit.dumps(self.schedule)
+        assert iptkit.loads(Schedule, text) == self.schedule
+        assert iptkit.dumps(iptkit.loads(Schedule, text)) == text
+
+
+ScheduleRules.TestCase.settings = settings(
+    settings.get_profile(settings._current_profile or "default"),
+    stateful_step_count=20,
+)
+TestScheduleRules = ScheduleRules.TestCase
