@@ -1,5 +1,19 @@
 """iptkit: typed models, validation and scheduling for Interpersonal Psychotherapy."""
 
+from iptkit._classify import (
+    STUART_RULES,
+    WEISSMAN_RULES,
+    Candidate,
+    Evidence,
+    EvidenceRule,
+    FocusAssessment,
+    FocusDisagreement,
+    FocusPair,
+    RuleSet,
+    TriggerRule,
+    classify,
+    compare_focus,
+)
 from iptkit._codec import SCHEMA_VERSION, dump, dumps, load, loads
 from iptkit._contract import (
     Amendment,
@@ -24,6 +38,7 @@ from iptkit._inventory import (
     RelationshipChange,
     RelationshipRole,
 )
+from iptkit._life_events import LifeEvent, LifeEventKind
 from iptkit._protocol import (
     Format,
     Frequency,
@@ -46,18 +61,28 @@ from iptkit._schema import json_schema
 
 __all__ = [
     "SCHEMA_VERSION",
+    "STUART_RULES",
+    "WEISSMAN_RULES",
     "Amendment",
+    "Candidate",
     "ContactFrequency",
     "ContingencyPolicy",
     "DisputeStage",
+    "Evidence",
+    "EvidenceRule",
     "Expectation",
     "ExpectationHolder",
     "FocusArea",
+    "FocusAssessment",
+    "FocusDisagreement",
+    "FocusPair",
     "Format",
     "Frequency",
     "InterpersonalInventory",
     "IptkitError",
     "Issue",
+    "LifeEvent",
+    "LifeEventKind",
     "MaintenanceAgreement",
     "MaintenancePlan",
     "MissedSessionPolicy",
@@ -72,6 +97,7 @@ __all__ = [
     "Relationship",
     "RelationshipChange",
     "RelationshipRole",
+    "RuleSet",
     "Schedule",
     "ScheduleError",
     "ScheduledSession",
@@ -79,7 +105,10 @@ __all__ = [
     "SessionStatus",
     "SessionTerms",
     "TreatmentContract",
+    "TriggerRule",
     "ValidationError",
+    "classify",
+    "compare_focus",
     "dump",
     "dumps",
     "json_schema",
