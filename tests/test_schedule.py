@@ -266,6 +266,15 @@ class TestMiss:
         with pytest.raises(ScheduleError):
             plan.miss(16, make_up=True)
 
+    def test_replacement_slot_skips_a_made_up_maintenance_slot(self) -> None:
+        """An acute replacement may not take the slot a made-up maintenance session left."""
+        first = dt.datetime(2029, 1, 18, tzinfo=UTC)
+        plan = plan_sessions(first, 4, zone="UTC", frequency=Frequency.MONTHLY)
+        plan = plan.add_maintenance(2).miss(1, make_up=True, kind=SessionKind.MAINTENANCE)
+        assert plan.missed[0].starts_at == dt.datetime(2029, 5, 18, tzinfo=UTC)
+        with pytest.raises(ScheduleError):
+            plan.miss(2, make_up=True)
+
 
 class TestHold:
     """Schedule.hold."""

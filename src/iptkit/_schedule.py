@@ -580,21 +580,24 @@ class Schedule:
             anchor, frequency, minutes = plan.first_start, plan.frequency, plan.minutes
         else:
             anchor, frequency, minutes = self.first_start, self.frequency, self.minutes
-        (start,) = slots_after(
-            anchor,
-            max(times),
-            1,
-            zone=self.zone,
-            frequency=frequency,
-            exclude=self.exclude,
-        )
+        taken = {m.starts_at for m in self.missed}
+        after = max(times)
+        while True:
+            (start,) = slots_after(
+                anchor, after, 1, zone=self.zone, frequency=frequency, exclude=self.exclude
+            )
+            if start not in taken:
+                break
+            after = start
         if kind is SessionKind.ACUTE:
             self._check_before_maintenance(start)
         return start, minutes
 
     def _check_before_maintenance(self, start: dt.datetime) -> None:
-        maintenance = self.maintenance_sessions
-        if maintenance and start >= maintenance[0].starts_at:
+        """Acute slots must come before every maintenance session and made-up slot."""
+        maintenance = [s.starts_at for s in self.maintenance_sessions]
+        maintenance += [m.starts_at for m in self.missed if m.kind is SessionKind.MAINTENANCE]
+        if maintenance and start >= min(maintenance):
             msg = "the acute sessions would run past the start of maintenance; move maintenance"
             raise ScheduleError(msg)
 
@@ -627,8 +630,12 @@ class Schedule:
             raise ValidationError.single(
                 "$.to", "naive_datetime", "The new start needs a time zone."
             )
-        info = zone_info(self.zone)
-        moved = to.astimezone(info)
+        try:
+            moved = to.astimezone(zone_info(self.zone))
+        except (OverflowError, ValueError):
+            raise ValidationError.single(
+                "$.to", "out_of_range", "The new start is outside the supported dates."
+            ) from None
         if moved.date() in self.exclude:
             raise ValidationError.single(
                 "$.to", "excluded_date", "No session may fall on an excluded date."
@@ -851,7 +858,17 @@ class Schedule:
     def to_ical(self, *, stamp: dt.datetime | None = None) -> str:
         """Return the schedule as RFC 5545 iCalendar text, one event per session.
 
-        See :func:`iptkit._ical.schedule_to_ical`.
+        Each event has a stable UID (see :meth:`uid`), ``DTSTART`` with the
+        schedule's zone as ``TZID``, a ``DURATION``, a title such as
+        ``IPT session 3 (middle)`` and ``STATUS:CANCELLED`` for missed or
+        cancelled sessions.  Lines end in CRLF and are folded at 75 octets.
+
+        Args:
+            stamp: the ``DTSTAMP`` of every event; by default now.  Pass a
+                fixed value for byte-identical output.
+
+        Raises:
+            ValidationError: ``stamp`` is naive (``naive_datetime``).
         """
         from iptkit._ical import schedule_to_ical
 

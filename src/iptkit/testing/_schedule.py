@@ -47,9 +47,6 @@ DST_ZONES: tuple[str, ...] = ("UTC", "America/New_York", "Europe/London", "Austr
 
 _ACUTE_PHASES = (Phase.INITIAL, Phase.MIDDLE, Phase.TERMINATION)
 
-#: What a schedule operation drawn by :func:`schedule_operations` does.
-Operation = Callable[[Schedule], Schedule]
-
 
 @st.composite
 def scheduled_sessions(draw: st.DrawFn, *, kind: SessionKind | None = None) -> ScheduledSession:
@@ -119,7 +116,7 @@ def _number_of(schedule: Schedule, kind: SessionKind, pick: int) -> int:
 
 
 @st.composite
-def schedule_operations(draw: st.DrawFn) -> Operation:
+def schedule_operations(draw: st.DrawFn) -> Callable[[Schedule], Schedule]:
     """One operation to apply to a schedule; it may be refused."""
     name = draw(st.sampled_from(["hold", "miss", "cancel", "move", "extend", "maintain"]))
     pick = draw(st.integers(0, 60))
