@@ -356,6 +356,7 @@ class TestShowValues:
             + json.dumps({**clean_document(), "schema_version": long_text}).encode()
             + b"\n"
             + misspelt_line()
+            + b'{"patient_id": "AB-1\tJane\r\n'
         )
         rows, _ = jsonl(check("--format", "jsonl", "--show-values", str(path)))
         assert [(r["path"], r["value"]) for r in rows[:1]] == [
@@ -364,6 +365,9 @@ class TestShowValues:
         assert rows[1]["value"].startswith('"xxxx')
         assert len(rows[1]["value"]) == 60
         assert (rows[2]["path"], rows[2]["value"]) == ("$.closness", "1")
+        # A line that is not JSON shows its start as read, control characters escaped.
+        assert rows[3]["code"] == "invalid_json"
+        assert rows[3]["value"] == '{"patient_id": "AB-1\\tJane'
 
     def test_text_shows_values(self, tmp_path: Path) -> None:
         """The text report appends the value to the row."""

@@ -175,8 +175,9 @@ def _preview_value(data: Any, path: str) -> str | None:
 
 
 def _preview_raw(raw: bytes) -> str:
-    text = raw[: VALUE_WIDTH * 4].decode("utf-8", "replace").rstrip("\r\n")
-    return _truncate(json.dumps(text, ensure_ascii=False))
+    """Return the start of a text that is not JSON, unquoted, with control characters escaped."""
+    text = raw[: VALUE_WIDTH * 4].decode("utf-8", "replace")
+    return _truncate("".join(c if c.isprintable() else repr(c)[1:-1] for c in text))
 
 
 def _truncate(text: str) -> str:
@@ -275,7 +276,7 @@ def _lines(index: int, stream: Iterable[bytes]) -> Iterator[Unit]:
         if number == 1:
             line = line.removeprefix(_BOM)
         if line.strip():
-            yield (index, number, line)
+            yield (index, number, line.rstrip(b"\r\n"))
 
 
 def chunked(units: Iterable[Unit]) -> Iterator[tuple[list[Unit], int]]:
