@@ -17,7 +17,7 @@ import pytest
 
 import iptkit
 from iptkit import _cli_documents as documents
-from iptkit.protocols import STANDARD
+from iptkit.protocols import BRIEF, STANDARD
 
 SRC = Path(iptkit.__file__).resolve().parent.parent
 #: Free text that must never reach the output unless asked for.
@@ -378,21 +378,62 @@ class TestShowValues:
         assert first.endswith(f"value: {json.dumps(SECRET)}")
 
 
+def course_with_session(*, risk_assessed: bool) -> dict[str, Any]:
+    """A course under :data:`CONTRACT` whose first session has PHQ-9 item 9 answered 1."""
+    session = {
+        "number": 1,
+        "starts_at": "2026-03-02T09:00:00+01:00",
+        "minutes": 50,
+        "attendance": "attended",
+        "phase": "initial",
+        "risk_assessed": risk_assessed,
+        "scores": [{"instrument": "phq9", "items": [1] * 9, "total": 9}],
+    }
+    contract = {k: v for k, v in CONTRACT.items() if k != "schema_version"}
+    return {**COURSE, "contract": contract, "sessions": [session]}
+
+
 class TestFindings:
     """Valid documents are checked with ``iptkit.check`` and every finding is reported."""
 
+    def test_error_finding(self, tmp_path: Path) -> None:
+        """A positive PHQ-9 item 9 without a risk assessment (reference 8.8) is an error: exit 1."""
+        path = tmp_path / "courses.jsonl"
+        path.write_bytes(line_of(course_with_session(risk_assessed=False)))
+        proc = check("--format", "jsonl", str(path))
+        assert proc.returncode == 1
+        rows, summary = jsonl(proc)
+        assert [(r["severity"], r["code"], r["path"]) for r in rows] == [
+            ("error", "safety_unassessed", "$.sessions[0].scores[0]")
+        ]
+        assert summary["documents"] == {"read": 1, "valid": 1, "with_errors": 1}
+
+    def test_protocol_option(self, tmp_path: Path) -> None:
+        """--protocol brief judges 12 sessions against its 8 (reference 4): a warning, exit 0."""
+        path = tmp_path / "courses.jsonl"
+        path.write_bytes(line_of(course_with_session(risk_assessed=True)))
+        assert jsonl(check("--format", "jsonl", str(path)))[0] == []
+        proc = check("--format", "jsonl", "--protocol", "brief", str(path))
+        assert proc.returncode == 0
+        rows, summary = jsonl(proc)
+        assert [(r["severity"], r["code"], r["path"]) for r in rows] == [
+            ("warning", "total_outside_protocol", "$.contract.sessions.total")
+        ]
+        assert summary["severities"] == {"error": 0, "warning": 1, "info": 0}
+
     def test_findings_match_the_library(self, tmp_path: Path) -> None:
-        """The rows of a valid course are exactly its findings from iptkit.check."""
-        course = {
-            **COURSE,
-            "contract": {k: v for k, v in CONTRACT.items() if k != "schema_version"},
-        }
-        expected = documents.findings(iptkit.load(iptkit.TreatmentCourse, course))
+        """The rows of valid courses are exactly their findings from iptkit.check, in order."""
+        courses = [course_with_session(risk_assessed=flag) for flag in (False, True, False)]
+        expected = []
+        for number, course in enumerate(courses, 1):
+            loaded = iptkit.load(iptkit.TreatmentCourse, course)
+            for finding in iptkit.check(loaded, protocol=BRIEF):
+                expected.append((number, finding.severity.value, finding.code, finding.path))
         path = tmp_path / "findings.jsonl"
-        path.write_bytes(line_of(course))
-        rows, summary = jsonl(check("--format", "jsonl", str(path)))
-        assert [(r["severity"], r["code"], r["path"], r["message"]) for r in rows] == expected
-        assert summary["documents"]["valid"] == 1
+        path.write_bytes(b"".join(line_of(course) for course in courses))
+        rows, _ = jsonl(check("--format", "jsonl", "--protocol", "brief", str(path)))
+        assert [(r["line"], r["severity"], r["code"], r["path"]) for r in rows] == expected
+        assert len(expected) == 5
 
 
 class TestProgress:

@@ -27,6 +27,7 @@ import io
 import json
 import math
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -305,7 +306,7 @@ def run_chunks(
         for chunk, size in chunks:
             yield check_chunk(options, chunk), size
         return
-    pool = ProcessPoolExecutor(max_workers=jobs)
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts)
     try:
         pending: collections.deque[tuple[Future[list[Outcome]], int]] = collections.deque()
         for chunk, size in chunks:
@@ -318,6 +319,11 @@ def run_chunks(
             yield future.result(), done
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _ignore_interrupts() -> None:
+    """Leave Ctrl-C to the main process, which stops the workers cleanly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 # --------------------------------------------------------------------------
