@@ -1,0 +1,738 @@
+"""The course document as pydantic v2 models: the baseline of the benchmarks.
+
+Written only to compare against: the same fields, types, defaults and bounds
+as the iptkit models, with the same strictness where pydantic can say it
+(``strict=True``: no coercion; ``extra="forbid"``: unknown keys refused;
+aware datetimes; enumerations by value; frozen).  The cross-field invariants
+are ``model_validator(mode="after")`` methods doing the same work as the
+``_invariants`` of the iptkit models; where iptkit keeps a rule in a plain
+helper function (measures, schedule rules, recurrence), the validator calls
+that same helper, so both sides pay for the same rule.
+
+The enumerations are iptkit's own (plain :class:`enum.Enum` classes).
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+import iptkit
+from iptkit import (
+    Attendance,
+    ContactFrequency,
+    DiagnosisSystem,
+    DisputeStage,
+    ExpectationHolder,
+    FocusArea,
+    Format,
+    Frequency,
+    LifeEventKind,
+    MissedSessionPolicy,
+    Modality,
+    PartyRole,
+    Phase,
+    RelationshipRole,
+    SessionKind,
+    SessionStatus,
+    TaskOutcome,
+    Technique,
+)
+from iptkit._contract import _SLOTS_IN_HORIZON
+from iptkit._course import _check_series, _phase
+from iptkit._errors import Issue, ScheduleError, ValidationError
+from iptkit._measures import INSTRUMENTS, _answer_value, _item_issues, _total_issue
+from iptkit._protocol import phase_lengths
+from iptkit._recurrence import recurrence_starts, zone_info
+from iptkit._schedule import (
+    _amendment_issues,
+    _excluded_issues,
+    _missed_issues,
+    _numbering_issues,
+    _ordered_dates,
+    _phase_issues,
+    _start_order_issues,
+)
+from iptkit.measures import InstrumentId
+from iptkit.protocols import STANDARD
+
+__all__ = ["TreatmentCourse"]
+
+Minutes = Annotated[int, Field(ge=1, le=480)]
+Total = Annotated[int, Field(ge=3, le=100)]
+Zone = Annotated[str, Field(min_length=1, max_length=64)]
+Text = Annotated[str, Field(min_length=1)]
+Label = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class Strict(BaseModel):
+    """Base of every model: strict, closed, immutable."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+def _raise(issues: list[Issue]) -> None:
+    if issues:
+        raise ValueError("; ".join(f"{i.path}: {i.message} [{i.code}]" for i in issues))
+
+
+def _zone_issues(zone: str) -> list[Issue]:
+    try:
+        zone_info(zone)
+    except ValidationError as exc:
+        return list(exc.issues)
+    return []
+
+
+# --------------------------------------------------------------------------
+# Protocol
+# --------------------------------------------------------------------------
+
+
+class PhaseRule(Strict):
+    initial: Annotated[int, Field(ge=1, le=20)]
+    termination: Annotated[int, Field(ge=1, le=20)]
+
+
+class Protocol(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
+    population: Text
+    min_sessions: Total
+    typical_sessions: Total
+    max_sessions: Total
+    min_minutes: Minutes
+    max_minutes: Minutes
+    default_frequency: Frequency = Frequency.WEEKLY
+    frequencies: Annotated[tuple[Frequency, ...], Field(min_length=1)] = (Frequency.WEEKLY,)
+    format: Format = Format.INDIVIDUAL
+    pre_treatment: bool = False
+    phase_rule: PhaseRule = PhaseRule(initial=3, termination=3)
+    focus_areas: Annotated[tuple[FocusArea, ...], Field(min_length=1)] = tuple(FocusArea)
+    max_focus_areas: Annotated[int, Field(ge=1, le=4)] = 2
+
+    @model_validator(mode="after")
+    def _invariants(self) -> Protocol:
+        issues = []
+        if not self.min_sessions <= self.typical_sessions <= self.max_sessions:
+            issues.append(Issue("$.typical_sessions", "invalid_range", "min <= typical <= max."))
+        if self.min_minutes > self.max_minutes:
+            issues.append(Issue("$.max_minutes", "invalid_range", "Longest below shortest."))
+        if self.default_frequency not in self.frequencies:
+            issues.append(Issue("$.default_frequency", "invalid_value", "Not allowed."))
+        if len(set(self.frequencies)) != len(self.frequencies):
+            issues.append(Issue("$.frequencies", "duplicate_value", "Listed twice."))
+        if len(set(self.focus_areas)) != len(self.focus_areas):
+            issues.append(Issue("$.focus_areas", "duplicate_value", "Listed twice."))
+        _raise(issues)
+        return self
+
+
+# --------------------------------------------------------------------------
+# Contract
+# --------------------------------------------------------------------------
+
+
+def _first_session_issues(first: dt.datetime) -> list[Issue]:
+    if not 1900 <= first.year <= 2999:
+        return [Issue("$.first_session", "out_of_range", "Year out of range.")]
+    return []
+
+
+class SessionTerms(Strict):
+    total: Total
+    frequency: Frequency
+    minutes: Minutes
+    first_session: AwareDatetime
+    zone: Zone
+
+    @model_validator(mode="after")
+    def _invariants(self) -> SessionTerms:
+        _raise(_first_session_issues(self.first_session) + _zone_issues(self.zone))
+        return self
+
+    @property
+    def first_local_date(self) -> dt.date:
+        return self.first_session.astimezone(zone_info(self.zone)).date()
+
+
+class ContingencyPolicy(Strict):
+    missed: MissedSessionPolicy = MissedSessionPolicy.MADE_UP
+    max_missed: Annotated[int, Field(ge=1, le=100)] | None = None
+    after_max_missed: str | None = None
+    illness: str | None = None
+    therapist_absence: str | None = None
+    excluded_dates: Annotated[tuple[dt.date, ...], Field(max_length=1000)] = ()
+
+    @model_validator(mode="after")
+    def _invariants(self) -> ContingencyPolicy:
+        _raise(list(_ordered_dates(self.excluded_dates, "$.excluded_dates")))
+        return self
+
+
+class Amendment(Strict):
+    agreed_on: dt.date
+    new_total: Total
+    reason: Text
+
+
+class Party(Strict):
+    role: PartyRole
+    label: Label
+    signed_on: dt.date | None = None
+
+
+class Obligation(Strict):
+    role: PartyRole
+    description: Text
+
+
+class TreatmentContract(Strict):
+    protocol: Protocol
+    sessions: SessionTerms
+    focus_areas: Annotated[tuple[FocusArea, ...], Field(min_length=1)]
+    dispute_stage: DisputeStage | None = None
+    modality: Modality = Modality.IN_PERSON
+    format: Format = Format.INDIVIDUAL
+    contingency: ContingencyPolicy = ContingencyPolicy()
+    amendments: tuple[Amendment, ...] = ()
+    parties: tuple[Party, ...] = ()
+    obligations: tuple[Obligation, ...] = ()
+    boundaries: str | None = None
+    out_of_session_contact: str | None = None
+    crisis_plan: str | None = None
+    maintenance_discussed: bool | None = None
+
+    @property
+    def total(self) -> int:
+        return self.amendments[-1].new_total if self.amendments else self.sessions.total
+
+    @model_validator(mode="after")
+    def _invariants(self) -> TreatmentContract:
+        _raise(list(self._issues()))
+        return self
+
+    def _issues(self) -> Iterator[Issue]:
+        seen: set[FocusArea] = set()
+        for index, area in enumerate(self.focus_areas):
+            if area in seen:
+                yield Issue(f"$.focus_areas[{index}]", "duplicate_value", "Listed twice.")
+            seen.add(area)
+        if self.dispute_stage is not None and FocusArea.ROLE_DISPUTE not in seen:
+            yield Issue("$.dispute_stage", "stage_without_dispute", "No role dispute.")
+        labels: set[str] = set()
+        for index, party in enumerate(self.parties):
+            if party.label in labels:
+                yield Issue(f"$.parties[{index}].label", "duplicate_label", "Shared label.")
+            labels.add(party.label)
+        for index in range(1, len(self.amendments)):
+            if self.amendments[index].agreed_on < self.amendments[index - 1].agreed_on:
+                yield Issue(f"$.amendments[{index}].agreed_on", "amendments_out_of_order", ".")
+        first_day = self.sessions.first_local_date
+        late = [
+            index
+            for index, party in enumerate(self.parties)
+            if party.signed_on is not None and party.signed_on > first_day
+        ]
+        largest = max([self.sessions.total, *(a.new_total for a in self.amendments)])
+        may_not_fit = (
+            largest + len(self.contingency.excluded_dates)
+            > _SLOTS_IN_HORIZON[self.sessions.frequency]
+        )
+        if not self.amendments and not late and not may_not_fit:
+            return
+        terms = self.sessions
+        try:
+            starts = recurrence_starts(
+                terms.first_session,
+                largest,
+                zone=terms.zone,
+                frequency=terms.frequency,
+                exclude=self.contingency.excluded_dates,
+            )
+        except ScheduleError:
+            yield Issue("$.sessions", "schedule_too_long", "Does not fit.")
+            return
+        days = [start.date() for start in starts]
+        in_force = self.sessions.total
+        for index, amendment in enumerate(self.amendments):
+            termination = phase_lengths(in_force, self.protocol)[2]  # type: ignore[arg-type]
+            if amendment.agreed_on >= days[in_force - termination]:
+                yield Issue(f"$.amendments[{index}].agreed_on", "amended_in_termination", ".")
+            if amendment.new_total < bisect.bisect_left(days, amendment.agreed_on, hi=in_force):
+                yield Issue(f"$.amendments[{index}].new_total", "total_below_elapsed", ".")
+            in_force = amendment.new_total
+        end = days[self.total - 1]
+        for index in late:
+            signed = self.parties[index].signed_on
+            if signed is not None and signed > end:
+                yield Issue(f"$.parties[{index}].signed_on", "signed_after_end", ".")
+
+
+class MaintenanceAgreement(Strict):
+    agreed_on: dt.date
+    frequency: Frequency = Frequency.MONTHLY
+    minutes: Minutes
+    first_session: AwareDatetime
+    zone: Zone
+    count: Annotated[int, Field(ge=1, le=100)] | None = None
+    until: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _invariants(self) -> MaintenanceAgreement:
+        first = _first_session_issues(self.first_session)
+        zone = _zone_issues(self.zone)
+        issues = first + zone
+        if self.count is not None and self.until is not None:
+            issues.append(Issue("$.until", "both_count_and_until", "Not both."))
+        elif self.count is None and self.until is None:
+            issues.append(Issue("$.count", "missing_count_or_until", "One of them."))
+        elif self.until is not None and not first and not zone:
+            first_day = self.first_session.astimezone(zone_info(self.zone)).date()
+            if self.until < first_day:
+                issues.append(Issue("$.until", "until_before_first_session", "."))
+            elif (self.until - first_day).days > 366 * 5:
+                issues.append(Issue("$.until", "out_of_range", "."))
+        _raise(issues)
+        return self
+
+
+# --------------------------------------------------------------------------
+# Inventory and life events
+# --------------------------------------------------------------------------
+
+
+class Expectation(Strict):
+    held_by: ExpectationHolder
+    description: Text
+    met: bool | None = None
+
+
+class RelationshipChange(Strict):
+    on: dt.date
+    description: Text
+    approximate: bool = False
+
+
+class Relationship(Strict):
+    label: Label
+    role: RelationshipRole
+    closeness: Annotated[int, Field(ge=1, le=5)]
+    contact: ContactFrequency | None = None
+    positive_aspects: tuple[str, ...] = ()
+    negative_aspects: tuple[str, ...] = ()
+    expectations: tuple[Expectation, ...] = ()
+    confiding: bool | None = None
+    wished_changes: tuple[str, ...] = ()
+    changes: tuple[RelationshipChange, ...] = ()
+    deceased: bool = False
+    died_on: dt.date | None = None
+    in_dispute: bool = False
+    dispute_stage: DisputeStage | None = None
+
+    @model_validator(mode="after")
+    def _invariants(self) -> Relationship:
+        issues = []
+        if self.died_on is not None and not self.deceased:
+            issues.append(Issue("$.died_on", "death_date_without_death", "."))
+        if self.dispute_stage is not None and not self.in_dispute:
+            issues.append(Issue("$.dispute_stage", "stage_without_dispute", "."))
+        for index, (before, after) in enumerate(zip(self.changes, self.changes[1:], strict=False)):
+            if after.on < before.on:
+                issues.append(Issue(f"$.changes[{index + 1}].on", "changes_out_of_order", "."))
+        _raise(issues)
+        return self
+
+
+class InterpersonalInventory(Strict):
+    relationships: tuple[Relationship, ...] = ()
+    completed_on: dt.date | None = None
+    social_style: str | None = None
+
+    @model_validator(mode="after")
+    def _invariants(self) -> InterpersonalInventory:
+        seen: set[str] = set()
+        issues = []
+        for index, relationship in enumerate(self.relationships):
+            if relationship.label in seen:
+                issues.append(Issue(f"$.relationships[{index}].label", "duplicate_label", "."))
+            seen.add(relationship.label)
+        _raise(issues)
+        return self
+
+
+class LifeEvent(Strict):
+    kind: LifeEventKind
+    date: dt.date
+    person: Label | None = None
+    description: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
+
+
+# --------------------------------------------------------------------------
+# Schedule
+# --------------------------------------------------------------------------
+
+_ACUTE_PHASES = (Phase.INITIAL, Phase.MIDDLE, Phase.TERMINATION)
+
+
+class ScheduledSession(Strict):
+    kind: SessionKind
+    number: Annotated[int, Field(ge=0, le=1000)]
+    starts_at: AwareDatetime
+    minutes: Minutes
+    phase: Phase | None
+    status: SessionStatus = SessionStatus.PLANNED
+
+    @model_validator(mode="after")
+    def _invariants(self) -> ScheduledSession:
+        issues = []
+        if self.kind is SessionKind.PRE_TREATMENT:
+            if self.number != 0:
+                issues.append(Issue("$.number", "number_sequence", "."))
+            phase_ok = self.phase is None
+        else:
+            if self.number == 0:
+                issues.append(Issue("$.number", "number_sequence", "."))
+            if self.kind is SessionKind.ACUTE:
+                phase_ok = self.phase in _ACUTE_PHASES
+            else:
+                phase_ok = self.phase is Phase.MAINTENANCE
+        if not phase_ok:
+            issues.append(Issue("$.phase", "phase_mismatch", "."))
+        _raise(issues)
+        return self
+
+
+class MissedSlot(Strict):
+    kind: SessionKind
+    number: Annotated[int, Field(ge=0, le=1000)]
+    starts_at: AwareDatetime
+    minutes: Minutes
+    status: SessionStatus = SessionStatus.MISSED
+
+    @model_validator(mode="after")
+    def _invariants(self) -> MissedSlot:
+        if self.status not in (SessionStatus.MISSED, SessionStatus.CANCELLED):
+            raise ValueError("A made-up slot records a missed or cancelled session.")
+        return self
+
+
+class MaintenancePlan(Strict):
+    first_start: AwareDatetime
+    frequency: Frequency = Frequency.MONTHLY
+    minutes: Minutes
+    count: Annotated[int, Field(ge=1, le=100)]
+    agreed_on: dt.date | None = None
+
+
+class Schedule(Strict):
+    protocol: Protocol
+    zone: Zone
+    first_start: AwareDatetime
+    frequency: Frequency
+    minutes: Minutes
+    contracted_total: Total
+    amendments: tuple[Amendment, ...] = ()
+    exclude: Annotated[tuple[dt.date, ...], Field(max_length=1000)] = ()
+    missed_policy: MissedSessionPolicy | None = None
+    maintenance: tuple[MaintenancePlan, ...] = ()
+    sessions: Annotated[tuple[ScheduledSession, ...], Field(min_length=3, max_length=2000)]
+    missed: Annotated[tuple[MissedSlot, ...], Field(max_length=2000)] = ()
+
+    @property
+    def total(self) -> int:
+        return self.amendments[-1].new_total if self.amendments else self.contracted_total
+
+    @model_validator(mode="after")
+    def _invariants(self) -> Schedule:
+        # The schedule rules are plain functions in iptkit; run the same ones.
+        me: Any = self
+        issues: list[Issue] = []
+        info: Any
+        try:
+            info = zone_info(self.zone)
+        except ValidationError as exc:
+            issues.extend(exc.issues)
+            info = None
+        issues.extend(_ordered_dates(self.exclude, "$.exclude"))
+        for index in range(1, len(self.amendments)):
+            if self.amendments[index].agreed_on < self.amendments[index - 1].agreed_on:
+                issues.append(Issue(f"$.amendments[{index}].agreed_on", "out_of_order", "."))
+        order = list(_start_order_issues(me.sessions))
+        numbers = list(_numbering_issues(me))
+        issues += order + numbers
+        if not order and not numbers:
+            issues.extend(_phase_issues(me))
+        issues.extend(_amendment_issues(me, info))
+        issues.extend(_missed_issues(me))
+        if info is not None and self.exclude:
+            issues.extend(_excluded_issues(me, info))
+        _raise(issues)
+        return self
+
+
+# --------------------------------------------------------------------------
+# Measures
+# --------------------------------------------------------------------------
+
+
+class Score(Strict):
+    instrument: InstrumentId
+    items: tuple[int | str, ...] | None = None
+    total: int
+
+    @model_validator(mode="after")
+    def _invariants(self) -> Score:
+        info = INSTRUMENTS[self.instrument]
+        total_issue = _total_issue(info, self.total)
+        issues: list[Issue] = []
+        if self.items is not None:
+            issues = _item_issues(info, self.items)
+            if not issues and total_issue is None:
+                if sum(_answer_value(a) for a in self.items) != self.total:
+                    issues.append(Issue("$.total", "total_mismatch", "."))
+        if total_issue is not None:
+            issues.append(total_issue)
+        _raise(issues)
+        return self
+
+
+class Measurement(Strict):
+    taken_on: dt.date
+    session_number: Annotated[int, Field(ge=1)] | None = None
+    score: Score
+
+
+# --------------------------------------------------------------------------
+# Course
+# --------------------------------------------------------------------------
+
+
+class Diagnosis(Strict):
+    system: DiagnosisSystem
+    code: Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9.\-]+$")]
+    recorded_on: dt.date
+
+
+class SessionRecord(Strict):
+    number: Annotated[int, Field(ge=0, le=999)]
+    kind: SessionKind = SessionKind.ACUTE
+    starts_at: AwareDatetime
+    minutes: Minutes
+    attendance: Attendance = Attendance.PLANNED
+    made_up: bool = False
+    modality: Modality = Modality.IN_PERSON
+    phase: Phase | None
+    focus_areas: tuple[FocusArea, ...] = ()
+    techniques: tuple[Technique, ...] = ()
+    task_set: str | None = None
+    previous_task_outcome: TaskOutcome | None = None
+    sick_role_given: bool = False
+    ending_raised: bool = False
+    risk_assessed: bool = False
+    maintenance_discussed: bool = False
+    parent_present: bool = False
+    scores: tuple[Score, ...] = ()
+    notes: str | None = None
+
+    @property
+    def counts(self) -> bool:
+        return not self.made_up
+
+    @model_validator(mode="after")
+    def _invariants(self) -> SessionRecord:
+        issues = []
+        if self.kind is SessionKind.ACUTE:
+            if self.number < 1:
+                issues.append(Issue("$.number", "out_of_range", "."))
+            if self.phase is None or self.phase is Phase.MAINTENANCE:
+                issues.append(Issue("$.phase", "phase_mismatch", "."))
+        elif self.kind is SessionKind.MAINTENANCE:
+            if self.number < 1:
+                issues.append(Issue("$.number", "out_of_range", "."))
+            if self.phase is not Phase.MAINTENANCE:
+                issues.append(Issue("$.phase", "phase_mismatch", "."))
+        else:
+            if self.number != 0:
+                issues.append(Issue("$.number", "out_of_range", "."))
+            if self.phase is not None:
+                issues.append(Issue("$.phase", "phase_mismatch", "."))
+        if self.made_up and self.attendance in (Attendance.ATTENDED, Attendance.PLANNED):
+            issues.append(Issue("$.made_up", "made_up_not_missed", "."))
+        if len(set(self.focus_areas)) != len(self.focus_areas):
+            issues.append(Issue("$.focus_areas", "duplicate_value", "."))
+        if len(set(self.techniques)) != len(self.techniques):
+            issues.append(Issue("$.techniques", "duplicate_value", "."))
+        _raise(issues)
+        return self
+
+
+class GoalRating(Strict):
+    on: dt.date
+    progress: Annotated[int, Field(ge=0, le=10)]
+
+
+class TreatmentGoal(Strict):
+    focus_area: FocusArea
+    description: Text
+    set_on: dt.date
+    ratings: tuple[GoalRating, ...] = ()
+
+    @model_validator(mode="after")
+    def _invariants(self) -> TreatmentGoal:
+        previous = self.set_on
+        issues = []
+        for index, rating in enumerate(self.ratings):
+            if rating.on < previous:
+                issues.append(Issue(f"$.ratings[{index}].on", "out_of_order", "."))
+            previous = max(previous, rating.on)
+        _raise(issues)
+        return self
+
+
+class FormulationRevision(Strict):
+    on: dt.date
+    focus_areas: Annotated[tuple[FocusArea, ...], Field(min_length=1)]
+    reason: Text
+
+
+class Formulation(Strict):
+    focus_areas: Annotated[tuple[FocusArea, ...], Field(min_length=1)]
+    agreed_on: dt.date
+    linked_people: tuple[str, ...] = ()
+    revisions: tuple[FormulationRevision, ...] = ()
+
+    @model_validator(mode="after")
+    def _invariants(self) -> Formulation:
+        issues = []
+        if len(set(self.focus_areas)) != len(self.focus_areas):
+            issues.append(Issue("$.focus_areas", "duplicate_value", "."))
+        previous = self.agreed_on
+        for index, revision in enumerate(self.revisions):
+            if revision.on < previous:
+                issues.append(Issue(f"$.revisions[{index}].on", "out_of_order", "."))
+            previous = max(previous, revision.on)
+        _raise(issues)
+        return self
+
+    @property
+    def all_focus_areas(self) -> frozenset[FocusArea]:
+        areas = set(self.focus_areas)
+        for revision in self.revisions:
+            areas.update(revision.focus_areas)
+        return frozenset(areas)
+
+
+_STANDARD = Protocol.model_validate_json(iptkit.dumps(STANDARD))
+
+
+class TreatmentCourse(Strict):
+    """The course document (with its ``schema_version``, as iptkit writes it)."""
+
+    schema_version: Literal[1]
+    patient_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    protocol: Protocol = _STANDARD
+    started_on: dt.date
+    ended_on: dt.date | None = None
+    onset: dt.date | None = None
+    diagnosis: Diagnosis | None = None
+    contract: TreatmentContract | None = None
+    maintenance: MaintenanceAgreement | None = None
+    inventory: InterpersonalInventory | None = None
+    life_events: tuple[LifeEvent, ...] = ()
+    formulation: Formulation | None = None
+    schedule: Schedule | None = None
+    sessions: tuple[SessionRecord, ...] = ()
+    measurements: tuple[Measurement, ...] = ()
+    goals: tuple[TreatmentGoal, ...] = ()
+
+    @model_validator(mode="after")
+    def _invariants(self) -> TreatmentCourse:
+        _raise(list(self._issues()))
+        return self
+
+    def _within(self, day: dt.date) -> bool:
+        return self.started_on <= day and (self.ended_on is None or day <= self.ended_on)
+
+    def total_on(self, day: dt.date) -> int | None:
+        if self.contract is None:
+            return None
+        total = self.contract.sessions.total
+        for amendment in self.contract.amendments:
+            if amendment.agreed_on <= day:
+                total = amendment.new_total
+        return total
+
+    def _issues(self) -> Iterator[Issue]:
+        # Parts.
+        if self.contract is not None and self.contract.protocol != self.protocol:
+            yield Issue("$.contract.protocol", "protocol_mismatch", ".")
+        if self.ended_on is not None and self.ended_on < self.started_on:
+            yield Issue("$.ended_on", "out_of_order", ".")
+        if self.onset is not None and self.onset > self.started_on:
+            yield Issue("$.onset", "out_of_order", ".")
+        # Dates.
+        for index, measurement in enumerate(self.measurements):
+            if not self._within(measurement.taken_on):
+                yield Issue(f"$.measurements[{index}].taken_on", "outside_course", ".")
+        for index, record in enumerate(self.sessions):
+            if not self._within(record.starts_at.date()):
+                yield Issue(f"$.sessions[{index}].starts_at", "outside_course", ".")
+        # Numbering (rules 1, 2 and 6): the same series check as iptkit.
+        acute: list[tuple[int, Any]] = []
+        maintenance: list[tuple[int, Any]] = []
+        for index, record in enumerate(self.sessions):
+            if record.kind is SessionKind.ACUTE:
+                acute.append((index, record))
+            elif record.kind is SessionKind.MAINTENANCE:
+                maintenance.append((index, record))
+        yield from _check_series(acute, "acute")
+        yield from _check_series(maintenance, "maintenance")
+        if acute and maintenance:
+            last_acute = max(record.starts_at for _, record in acute)
+            for index, record in maintenance:
+                if record.starts_at <= last_acute:
+                    yield Issue(f"$.sessions[{index}].starts_at", "maintenance_before_acute", ".")
+        first_acute = min((record.starts_at for _, record in acute), default=None)
+        for index, record in enumerate(self.sessions):
+            if (
+                record.kind is SessionKind.PRE_TREATMENT
+                and first_acute is not None
+                and record.starts_at >= first_acute
+            ):
+                yield Issue(f"$.sessions[{index}].kind", "kind_order", ".")
+        yield from self._totals_and_phases(acute)
+        planned = [r.starts_at for r in self.sessions if r.attendance is Attendance.PLANNED]
+        if planned:
+            earliest = min(planned)
+            for index, record in enumerate(self.sessions):
+                if record.attendance is not Attendance.PLANNED and record.starts_at > earliest:
+                    yield Issue(f"$.sessions[{index}].attendance", "recorded_after_planned", ".")
+        # Goals.
+        agreed: frozenset[FocusArea] | None = None
+        if self.formulation is not None:
+            agreed = self.formulation.all_focus_areas
+        elif self.contract is not None:
+            agreed = frozenset(self.contract.focus_areas)
+        if agreed is not None:
+            for index, goal in enumerate(self.goals):
+                if goal.focus_area not in agreed:
+                    yield Issue(f"$.goals[{index}].focus_area", "goal_outside_focus", ".")
+
+    def _totals_and_phases(self, acute: list[tuple[int, Any]]) -> Iterator[Issue]:
+        if self.contract is None:
+            return
+        final_total = self.contract.total
+        protocol: Any = self.protocol
+        for index, record in acute:
+            if record.number > final_total:
+                yield Issue(f"$.sessions[{index}].number", "beyond_contract", ".")
+                continue
+            total = self.total_on(record.starts_at.date()) or final_total
+            total = max(total, record.number)
+            expected = _phase(record.number, total, protocol)
+            if expected is not None and record.phase is not expected:
+                yield Issue(f"$.sessions[{index}].phase", "phase_mismatch", ".")
