@@ -27,6 +27,19 @@ from iptkit._contract import (
     SessionTerms,
     TreatmentContract,
 )
+from iptkit._course import (
+    Attendance,
+    Diagnosis,
+    DiagnosisSystem,
+    Formulation,
+    FormulationRevision,
+    GoalRating,
+    SessionRecord,
+    TaskOutcome,
+    Technique,
+    TreatmentCourse,
+    TreatmentGoal,
+)
 from iptkit._errors import IptkitError, Issue, ScheduleError, ValidationError
 from iptkit._focus import DisputeStage, FocusArea
 from iptkit._inventory import (
@@ -39,6 +52,7 @@ from iptkit._inventory import (
     RelationshipRole,
 )
 from iptkit._life_events import LifeEvent, LifeEventKind
+from iptkit._model import evolve
 from iptkit._protocol import (
     Format,
     Frequency,
@@ -64,9 +78,12 @@ __all__ = [
     "STUART_RULES",
     "WEISSMAN_RULES",
     "Amendment",
+    "Attendance",
     "Candidate",
     "ContactFrequency",
     "ContingencyPolicy",
+    "Diagnosis",
+    "DiagnosisSystem",
     "DisputeStage",
     "Evidence",
     "EvidenceRule",
@@ -77,7 +94,10 @@ __all__ = [
     "FocusDisagreement",
     "FocusPair",
     "Format",
+    "Formulation",
+    "FormulationRevision",
     "Frequency",
+    "GoalRating",
     "InterpersonalInventory",
     "IptkitError",
     "Issue",
@@ -102,15 +122,21 @@ __all__ = [
     "ScheduleError",
     "ScheduledSession",
     "SessionKind",
+    "SessionRecord",
     "SessionStatus",
     "SessionTerms",
+    "TaskOutcome",
+    "Technique",
     "TreatmentContract",
+    "TreatmentCourse",
+    "TreatmentGoal",
     "TriggerRule",
     "ValidationError",
     "classify",
     "compare_focus",
     "dump",
     "dumps",
+    "evolve",
     "json_schema",
     "load",
     "loads",

@@ -28,6 +28,14 @@ from iptkit.testing._contract import (
     parties,
     session_terms,
 )
+from iptkit.testing._course import (
+    courses,
+    diagnoses,
+    formulations,
+    goal_ratings,
+    session_records,
+    treatment_goals,
+)
 from iptkit.testing._inventory import (
     expectations,
     inventories,
@@ -72,11 +80,15 @@ __all__ = [
     "changes",
     "contingency_policies",
     "contracts",
+    "courses",
     "custom_protocols",
     "custom_rule_sets",
     "dates",
+    "diagnoses",
     "expectations",
     "focus_pairs",
+    "formulations",
+    "goal_ratings",
     "instruments",
     "inventories",
     "item_answers",
@@ -97,8 +109,10 @@ __all__ = [
     "scheduled_sessions",
     "schedules",
     "scores",
+    "session_records",
     "session_starts",
     "session_terms",
+    "treatment_goals",
     "trigger_rules",
     "zone_names",
 ]

@@ -187,9 +187,10 @@ def contracts(
     recognise (both are findings, not errors).  Every party signs on or
     before the day of the first session.
 
-    >>> from hypothesis import given
+    >>> from hypothesis import given, settings
     >>> from iptkit.protocols import ADOLESCENT
-    >>> @given(contracts(protocol=ADOLESCENT, max_amendments=0))
+    >>> @settings(max_examples=20)
+    ... @given(contracts(protocol=ADOLESCENT, max_amendments=0))
     ... def test_follows_ipt_a(contract):
     ...     assert contract.protocol is ADOLESCENT
     >>> test_follows_ipt_a()

@@ -1,0 +1,566 @@
+"""The treatment course: the whole record of one patient's course of IPT.
+
+A :class:`TreatmentCourse` is the document a clinical app stores and a
+researcher loads: the protocol, the contract and its amendments, the
+inventory, life events, the formulation, the planned schedule, a
+:class:`SessionRecord` per session, symptom measurements and goals.
+
+Its invariants are the rules a record cannot break and still mean something
+(design.md): session numbering of the records (rules 1, 2, 3 and 6), records
+within the contracted total, attendance not recorded after a session still
+planned, measurements within the course, goals on agreed focus areas.
+Protocol departures (too many sessions for the variant, no inventory, ...)
+are findings of :func:`iptkit.check`, not invariants.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterator
+from itertools import pairwise
+
+from iptkit._contract import MaintenanceAgreement, Modality, TreatmentContract
+from iptkit._errors import Issue, ValidationError
+from iptkit._focus import FocusArea
+from iptkit._inventory import InterpersonalInventory
+from iptkit._life_events import LifeEvent
+from iptkit._model import field, model
+from iptkit._protocol import STANDARD, Phase, Protocol, phase_lengths
+from iptkit._schedule import Schedule, SessionKind
+from iptkit.measures import Measurement, Score
+
+__all__ = [
+    "Attendance",
+    "Diagnosis",
+    "DiagnosisSystem",
+    "Formulation",
+    "FormulationRevision",
+    "GoalRating",
+    "SessionRecord",
+    "TaskOutcome",
+    "Technique",
+    "TreatmentCourse",
+    "TreatmentGoal",
+]
+
+
+class Attendance(enum.Enum):
+    """What happened to a session."""
+
+    PLANNED = "planned"
+    ATTENDED = "attended"
+    CANCELLED_BY_PATIENT = "cancelled_by_patient"
+    CANCELLED_BY_THERAPIST = "cancelled_by_therapist"
+    NO_SHOW = "no_show"
+
+    @property
+    def took_place(self) -> bool:
+        """Whether the session was held."""
+        return self is Attendance.ATTENDED
+
+
+class Technique(enum.Enum):
+    """IPT techniques used in a session (domain reference §3.2)."""
+
+    EXPLORATION = "exploration"
+    CLARIFICATION = "clarification"
+    ENCOURAGEMENT_OF_AFFECT = "encouragement_of_affect"
+    COMMUNICATION_ANALYSIS = "communication_analysis"
+    DECISION_ANALYSIS = "decision_analysis"
+    ROLE_PLAY = "role_play"
+    EXPECTATION_CLARIFICATION = "expectation_clarification"
+    PSYCHOEDUCATION = "psychoeducation"
+    INTERPERSONAL_INVENTORY = "interpersonal_inventory"
+    CLOSENESS_CIRCLE = "closeness_circle"
+    USE_OF_THERAPEUTIC_RELATIONSHIP = "use_of_therapeutic_relationship"
+    BETWEEN_SESSION_TASK = "between_session_task"
+
+
+class TaskOutcome(enum.Enum):
+    """How the task agreed at the previous session went."""
+
+    DONE = "done"
+    PARTLY_DONE = "partly_done"
+    NOT_DONE = "not_done"
+
+
+class DiagnosisSystem(enum.Enum):
+    """Classification a diagnosis code belongs to."""
+
+    ICD10 = "icd10"
+    ICD11 = "icd11"
+    DSM5 = "dsm5"
+
+
+@model
+class Diagnosis:
+    """The explicit diagnosis made in the initial phase (domain reference §3.2)."""
+
+    system: DiagnosisSystem
+    code: str = field(min_len=1, max_len=16, pattern=r"[A-Za-z0-9.\-]+", doc="E.g. F32.1.")
+    recorded_on: dt.date
+
+
+@model
+class SessionRecord:
+    """What happened at one session.
+
+    ``number`` is the acute session number (1..n), 0 for a pre-treatment
+    contact, or the maintenance number k of session Mk.  A missed session that
+    was *made up* keeps the number it was planned with and sets
+    ``made_up=True``: the number is then spent by the later replacement record
+    (design.md rule 4).
+    """
+
+    number: int = field(ge=0, le=999)
+    kind: SessionKind = SessionKind.ACUTE
+    starts_at: dt.datetime = field(doc="Start, with its UTC offset.")
+    minutes: int = field(ge=1, le=480, doc="Planned or actual length in minutes.")
+    attendance: Attendance = Attendance.PLANNED
+    made_up: bool = field(default=False, doc="A missed session whose number moved on.")
+    modality: Modality = Modality.IN_PERSON
+    phase: Phase | None = field(doc="Phase of the course; null for a pre-treatment contact.")
+    focus_areas: tuple[FocusArea, ...] = field(default=(), doc="Focus areas worked on.")
+    techniques: tuple[Technique, ...] = ()
+    task_set: str | None = field(default=None, private=True, doc="Task agreed for the week.")
+    previous_task_outcome: TaskOutcome | None = field(
+        default=None, doc="How the task set at the previous session went."
+    )
+    sick_role_given: bool = False
+    ending_raised: bool = field(default=False, doc="Whether the end of treatment was discussed.")
+    risk_assessed: bool = field(default=False, doc="Whether a risk assessment was recorded.")
+    maintenance_discussed: bool = field(
+        default=False, doc="Whether continuation or maintenance treatment was discussed."
+    )
+    parent_present: bool = field(default=False, doc="Whether a parent or carer took part.")
+    scores: tuple[Score, ...] = field(default=(), doc="Measures taken at this session.")
+    notes: str | None = field(default=None, private=True)
+
+    @property
+    def label(self) -> str:
+        """Session label as clinicians write it: ``3``, ``M2`` or ``pre``."""
+        if self.kind is SessionKind.MAINTENANCE:
+            return f"M{self.number}"
+        if self.kind is SessionKind.PRE_TREATMENT:
+            return "pre"
+        return str(self.number)
+
+    @property
+    def counts(self) -> bool:
+        """Whether the record spends its number (every record but a made-up miss)."""
+        return not self.made_up
+
+    def _invariants(self) -> Iterator[Issue]:
+        if self.kind is SessionKind.ACUTE:
+            if self.number < 1:
+                yield Issue("$.number", "out_of_range", "Acute sessions are numbered from 1.")
+            if self.phase is None or self.phase is Phase.MAINTENANCE:
+                yield Issue(
+                    "$.phase",
+                    "phase_mismatch",
+                    "An acute session is in the initial, middle or termination phase.",
+                )
+        elif self.kind is SessionKind.MAINTENANCE:
+            if self.number < 1:
+                yield Issue("$.number", "out_of_range", "Maintenance sessions are numbered from 1.")
+            if self.phase is not Phase.MAINTENANCE:
+                yield Issue(
+                    "$.phase",
+                    "phase_mismatch",
+                    "A maintenance session is in the maintenance phase.",
+                )
+        else:
+            if self.number != 0:
+                yield Issue("$.number", "out_of_range", "A pre-treatment contact is number 0.")
+            if self.phase is not None:
+                yield Issue("$.phase", "phase_mismatch", "A pre-treatment contact has no phase.")
+        if self.made_up and self.attendance in (Attendance.ATTENDED, Attendance.PLANNED):
+            yield Issue(
+                "$.made_up",
+                "made_up_not_missed",
+                "Only a missed or cancelled session can be made up.",
+            )
+        if len(set(self.focus_areas)) != len(self.focus_areas):
+            yield Issue("$.focus_areas", "duplicate_value", "A focus area is listed twice.")
+        if len(set(self.techniques)) != len(self.techniques):
+            yield Issue("$.techniques", "duplicate_value", "A technique is listed twice.")
+
+
+@model
+class GoalRating:
+    """A dated rating of progress towards a goal (0 = none, 10 = achieved)."""
+
+    on: dt.date
+    progress: int = field(ge=0, le=10)
+
+
+@model
+class TreatmentGoal:
+    """A goal of treatment linked to a focus area, with dated progress ratings."""
+
+    focus_area: FocusArea
+    description: str = field(min_len=1, private=True)
+    set_on: dt.date
+    ratings: tuple[GoalRating, ...] = ()
+
+    def _invariants(self) -> Iterator[Issue]:
+        previous = self.set_on
+        for index, rating in enumerate(self.ratings):
+            if rating.on < previous:
+                yield Issue(
+                    f"$.ratings[{index}].on",
+                    "out_of_order",
+                    "Ratings must be in date order and not before the goal was set.",
+                )
+            previous = max(previous, rating.on)
+
+    @property
+    def latest_progress(self) -> int | None:
+        """The most recent progress rating, if any."""
+        return self.ratings[-1].progress if self.ratings else None
+
+
+@model
+class FormulationRevision:
+    """A renegotiated change of focus, agreed with the patient."""
+
+    on: dt.date
+    focus_areas: tuple[FocusArea, ...] = field(min_len=1)
+    reason: str = field(min_len=1, private=True)
+
+
+@model
+class Formulation:
+    """The interpersonal formulation: the agreed focus and the people it concerns."""
+
+    focus_areas: tuple[FocusArea, ...] = field(min_len=1, doc="Agreed focus, one or two.")
+    agreed_on: dt.date
+    linked_people: tuple[str, ...] = field(
+        default=(), private=True, doc="Inventory labels of the people the focus concerns."
+    )
+    revisions: tuple[FormulationRevision, ...] = ()
+
+    def _invariants(self) -> Iterator[Issue]:
+        if len(set(self.focus_areas)) != len(self.focus_areas):
+            yield Issue("$.focus_areas", "duplicate_value", "A focus area is listed twice.")
+        previous = self.agreed_on
+        for index, revision in enumerate(self.revisions):
+            if revision.on < previous:
+                yield Issue(
+                    f"$.revisions[{index}].on",
+                    "out_of_order",
+                    "Revisions must be in date order and not before the formulation.",
+                )
+            previous = max(previous, revision.on)
+
+    def focus_on(self, day: dt.date) -> tuple[FocusArea, ...]:
+        """The focus areas in force on ``day`` (after any revisions by then)."""
+        current = self.focus_areas
+        for revision in self.revisions:
+            if revision.on <= day:
+                current = revision.focus_areas
+        return current
+
+    @property
+    def all_focus_areas(self) -> frozenset[FocusArea]:
+        """Every focus area agreed at any time."""
+        areas = set(self.focus_areas)
+        for revision in self.revisions:
+            areas.update(revision.focus_areas)
+        return frozenset(areas)
+
+
+@model(document="course")
+class TreatmentCourse:
+    """The whole record of one course of IPT.
+
+    Fields not yet known early in a course (contract, inventory, formulation,
+    schedule, ...) may be absent; :func:`iptkit.check` reports what the
+    protocol expects by when.
+    """
+
+    patient_id: str = field(
+        min_len=1, max_len=64, pattern=r"[A-Za-z0-9_.\-]+", doc="Pseudonymous patient id."
+    )
+    protocol: Protocol = field(default=STANDARD)
+    started_on: dt.date = field(doc="Referral or assessment date: the course begins here.")
+    ended_on: dt.date | None = field(default=None, doc="Set once the course has ended.")
+    onset: dt.date | None = field(default=None, doc="Onset of the current episode.")
+    diagnosis: Diagnosis | None = None
+    contract: TreatmentContract | None = None
+    maintenance: MaintenanceAgreement | None = None
+    inventory: InterpersonalInventory | None = None
+    life_events: tuple[LifeEvent, ...] = ()
+    formulation: Formulation | None = None
+    schedule: Schedule | None = None
+    sessions: tuple[SessionRecord, ...] = ()
+    measurements: tuple[Measurement, ...] = field(
+        default=(), doc="Measures taken outside sessions (screening, follow-up)."
+    )
+    goals: tuple[TreatmentGoal, ...] = ()
+
+    # ------------------------------------------------------------------
+    # invariants
+    # ------------------------------------------------------------------
+
+    def _invariants(self) -> Iterator[Issue]:
+        yield from self._check_parts()
+        yield from self._check_dates()
+        yield from self._check_numbering()
+        yield from self._check_goals()
+
+    def _check_parts(self) -> Iterator[Issue]:
+        if self.contract is not None and self.contract.protocol != self.protocol:
+            yield Issue(
+                "$.contract.protocol",
+                "protocol_mismatch",
+                "The contract follows a different protocol from the course.",
+            )
+        if self.ended_on is not None and self.ended_on < self.started_on:
+            yield Issue("$.ended_on", "out_of_order", "The course cannot end before it starts.")
+        if self.onset is not None and self.onset > self.started_on:
+            yield Issue(
+                "$.onset",
+                "out_of_order",
+                "The onset of the episode cannot be after the course started.",
+            )
+
+    def _within(self, day: dt.date) -> bool:
+        return self.started_on <= day and (self.ended_on is None or day <= self.ended_on)
+
+    def _check_dates(self) -> Iterator[Issue]:
+        for index, measurement in enumerate(self.measurements):
+            if not self._within(measurement.taken_on):
+                yield Issue(
+                    f"$.measurements[{index}].taken_on",
+                    "outside_course",
+                    "A measure is dated outside the course.",
+                )
+        for index, record in enumerate(self.sessions):
+            if not self._within(record.starts_at.date()):
+                yield Issue(
+                    f"$.sessions[{index}].starts_at",
+                    "outside_course",
+                    "A session is dated outside the course.",
+                )
+
+    def total_on(self, day: dt.date) -> int | None:
+        """The contracted acute total in force on ``day`` (amendments agreed by then)."""
+        if self.contract is None:
+            return None
+        total = self.contract.sessions.total
+        for amendment in self.contract.amendments:
+            if amendment.agreed_on <= day:
+                total = amendment.new_total
+        return total
+
+    def _check_numbering(self) -> Iterator[Issue]:
+        acute: list[tuple[int, SessionRecord]] = []
+        maintenance: list[tuple[int, SessionRecord]] = []
+        for index, record in enumerate(self.sessions):
+            if record.kind is SessionKind.ACUTE:
+                acute.append((index, record))
+            elif record.kind is SessionKind.MAINTENANCE:
+                maintenance.append((index, record))
+        yield from _check_series(acute, "acute")
+        yield from _check_series(maintenance, "maintenance")
+        # Rule 6: maintenance sessions all fall after the last acute one.
+        if acute and maintenance:
+            last_acute = max(record.starts_at for _, record in acute)
+            for index, record in maintenance:
+                if record.starts_at <= last_acute:
+                    yield Issue(
+                        f"$.sessions[{index}].starts_at",
+                        "maintenance_before_acute",
+                        "A maintenance session falls before the last acute session.",
+                    )
+        # Pre-treatment contacts come before session 1.
+        first_acute = min((record.starts_at for _, record in acute), default=None)
+        for index, record in enumerate(self.sessions):
+            if (
+                record.kind is SessionKind.PRE_TREATMENT
+                and first_acute is not None
+                and record.starts_at >= first_acute
+            ):
+                yield Issue(
+                    f"$.sessions[{index}].kind",
+                    "kind_order",
+                    "A pre-treatment contact must come before session 1.",
+                )
+        yield from self._check_totals_and_phases(acute)
+        # A session recorded as held (or missed) may not follow one still planned.
+        planned = [r.starts_at for r in self.sessions if r.attendance is Attendance.PLANNED]
+        if planned:
+            earliest_planned = min(planned)
+            for index, record in enumerate(self.sessions):
+                if (
+                    record.attendance is not Attendance.PLANNED
+                    and record.starts_at > earliest_planned
+                ):
+                    yield Issue(
+                        f"$.sessions[{index}].attendance",
+                        "recorded_after_planned",
+                        "A session is recorded as taken place or missed after one still planned.",
+                    )
+
+    def _check_totals_and_phases(self, acute: list[tuple[int, SessionRecord]]) -> Iterator[Issue]:
+        if self.contract is None:
+            return
+        final_total = self.contract.total
+        for index, record in acute:
+            if record.number > final_total:
+                yield Issue(
+                    f"$.sessions[{index}].number",
+                    "beyond_contract",
+                    f"Session {record.number} is beyond the {final_total} sessions contracted.",
+                )
+                continue
+            zone_day = record.starts_at.date()
+            total = self.total_on(zone_day) or final_total
+            total = max(total, record.number)
+            expected = _phase(record.number, total, self.protocol)
+            if expected is not None and record.phase is not expected:
+                yield Issue(
+                    f"$.sessions[{index}].phase",
+                    "phase_mismatch",
+                    f"Session {record.number} of {total} belongs to the "
+                    f"{expected.value} phase under the {self.protocol.name} protocol.",
+                )
+
+    def _check_goals(self) -> Iterator[Issue]:
+        agreed: frozenset[FocusArea] | None = None
+        if self.formulation is not None:
+            agreed = self.formulation.all_focus_areas
+        elif self.contract is not None:
+            agreed = frozenset(self.contract.focus_areas)
+        if agreed is None:
+            return
+        for index, goal in enumerate(self.goals):
+            if goal.focus_area not in agreed:
+                yield Issue(
+                    f"$.goals[{index}].focus_area",
+                    "goal_outside_focus",
+                    "A goal is linked to a focus area that was not agreed.",
+                )
+
+    # ------------------------------------------------------------------
+    # derived views
+    # ------------------------------------------------------------------
+
+    @property
+    def acute_records(self) -> tuple[SessionRecord, ...]:
+        """Records of acute sessions, in the order given."""
+        return tuple(r for r in self.sessions if r.kind is SessionKind.ACUTE)
+
+    @property
+    def attendance_rate(self) -> float | None:
+        """Share of past acute sessions the patient attended.
+
+        Sessions still planned and sessions the therapist cancelled are left
+        out; ``None`` when no acute session has happened yet.
+        """
+        relevant = [
+            r
+            for r in self.acute_records
+            if r.attendance not in (Attendance.PLANNED, Attendance.CANCELLED_BY_THERAPIST)
+        ]
+        if not relevant:
+            return None
+        attended = sum(1 for r in relevant if r.attendance is Attendance.ATTENDED)
+        return attended / len(relevant)
+
+    @property
+    def sessions_used(self) -> int:
+        """Acute session numbers spent so far (held, or missed and counted)."""
+        return len(
+            {
+                r.number
+                for r in self.acute_records
+                if r.counts and r.attendance is not Attendance.PLANNED
+            }
+        )
+
+    @property
+    def sessions_remaining(self) -> int | None:
+        """Contracted acute sessions not yet spent; ``None`` without a contract."""
+        if self.contract is None:
+            return None
+        return max(self.contract.total - self.sessions_used, 0)
+
+    def all_scores(self) -> tuple[tuple[dt.date, int | None, Score], ...]:
+        """Every score of the course as ``(date, session number or None, score)``, by date."""
+        found: list[tuple[dt.date, int | None, Score]] = []
+        for record in self.sessions:
+            number = record.number if record.kind is SessionKind.ACUTE else None
+            for score in record.scores:
+                found.append((record.starts_at.date(), number, score))
+        for measurement in self.measurements:
+            found.append((measurement.taken_on, measurement.session_number, measurement.score))
+        found.sort(key=lambda item: item[0])
+        return tuple(found)
+
+    def measured_sessions(self) -> tuple[int, ...]:
+        """Acute session numbers at which at least one measure was taken."""
+        numbers = {number for _, number, _ in self.all_scores() if number is not None}
+        return tuple(sorted(numbers))
+
+
+def _phase(number: int, total: int, protocol: Protocol) -> Phase | None:
+    """The phase rule 3 gives, or ``None`` when the total is too short to say."""
+    try:
+        initial, middle, _ = phase_lengths(total, protocol)
+    except ValidationError:  # a total below 3: no phase can be expected
+        return None
+    if number <= initial:
+        return Phase.INITIAL
+    if number <= initial + middle:
+        return Phase.MIDDLE
+    return Phase.TERMINATION
+
+
+def _check_series(records: list[tuple[int, SessionRecord]], kind: str) -> Iterator[Issue]:
+    """Rules 1 and 2 over one kind of session: numbers 1..n, times rising with number."""
+    counted = [(index, record) for index, record in records if record.counts]
+    numbers_seen: dict[int, int] = {}
+    for index, record in counted:
+        if record.number in numbers_seen:
+            yield Issue(
+                f"$.sessions[{index}].number",
+                "number_sequence",
+                f"Two {kind} sessions share number {record.number}.",
+            )
+        numbers_seen.setdefault(record.number, index)
+    expected = set(range(1, len(numbers_seen) + 1))
+    for missing in sorted(expected - set(numbers_seen)):
+        yield Issue(
+            "$.sessions",
+            "number_sequence",
+            f"The {kind} sessions skip number {missing}.",
+        )
+    ordered = sorted(counted, key=lambda item: item[1].number)
+    for (_, before), (index, after) in pairwise(ordered):
+        if after.starts_at <= before.starts_at and after.number != before.number:
+            yield Issue(
+                f"$.sessions[{index}].starts_at",
+                "start_order",
+                f"{kind.capitalize()} session {after.number} does not start after "
+                f"session {before.number}.",
+            )
+    starts = sorted((record.starts_at, index) for index, record in records)
+    for (first, _), (second, index) in pairwise(starts):
+        if first == second:
+            yield Issue(
+                f"$.sessions[{index}].starts_at",
+                "duplicate_start",
+                f"Two {kind} sessions start at the same time.",
+            )
+    for index, record in records:
+        if not record.counts:
+            replacement = numbers_seen.get(record.number)
+            if replacement is not None and dict(records)[replacement].starts_at <= record.starts_at:
+                yield Issue(
+                    f"$.sessions[{index}].starts_at",
+                    "start_order",
+                    "A made-up session must come before the session that replaced it.",
+                )

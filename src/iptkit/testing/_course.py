@@ -1,0 +1,326 @@
+"""Strategies for session records, goals, formulations and whole courses."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import strategies as st
+
+from iptkit._contract import TreatmentContract
+from iptkit._course import (
+    Attendance,
+    Diagnosis,
+    DiagnosisSystem,
+    Formulation,
+    FormulationRevision,
+    GoalRating,
+    SessionRecord,
+    TaskOutcome,
+    Technique,
+    TreatmentCourse,
+    TreatmentGoal,
+)
+from iptkit._focus import FocusArea
+from iptkit._protocol import Phase, Protocol, phase_of
+from iptkit._recurrence import recurrence_starts
+from iptkit._schedule import Schedule, SessionKind
+from iptkit.measures import Measurement
+from iptkit.testing._common import dates, private_text
+from iptkit.testing._contract import contracts
+from iptkit.testing._inventory import inventories
+from iptkit.testing._life_events import life_events
+from iptkit.testing._measures import measurements, scores
+from iptkit.testing._protocol import builtin_protocols
+
+__all__ = [
+    "courses",
+    "diagnoses",
+    "formulations",
+    "goal_ratings",
+    "session_records",
+    "treatment_goals",
+]
+
+_MISSED = (
+    Attendance.NO_SHOW,
+    Attendance.CANCELLED_BY_PATIENT,
+    Attendance.CANCELLED_BY_THERAPIST,
+)
+
+
+def diagnoses() -> st.SearchStrategy[Diagnosis]:
+    """Diagnoses with plausible codes."""
+    return st.builds(
+        Diagnosis,
+        system=st.sampled_from(DiagnosisSystem),
+        code=st.sampled_from(["F32.1", "F33.0", "6A70.1", "296.22"]),
+        recorded_on=dates(),
+    )
+
+
+def goal_ratings() -> st.SearchStrategy[GoalRating]:
+    """Single progress ratings."""
+    return st.builds(GoalRating, on=dates(), progress=st.integers(0, 10))
+
+
+@st.composite
+def treatment_goals(
+    draw: st.DrawFn, *, focus_areas: tuple[FocusArea, ...] | None = None
+) -> TreatmentGoal:
+    """Goals with ratings in date order, on one of ``focus_areas``."""
+    set_on = draw(dates(max_value=dt.date(2039, 1, 1)))
+    days = sorted(draw(st.lists(st.integers(0, 400), max_size=3)))
+    return TreatmentGoal(
+        focus_area=draw(st.sampled_from(focus_areas or tuple(FocusArea))),
+        description=draw(private_text()),
+        set_on=set_on,
+        ratings=tuple(
+            GoalRating(on=set_on + dt.timedelta(days=d), progress=draw(st.integers(0, 10)))
+            for d in days
+        ),
+    )
+
+
+@st.composite
+def formulations(
+    draw: st.DrawFn,
+    *,
+    focus_areas: tuple[FocusArea, ...] | None = None,
+    agreed_on: dt.date | None = None,
+) -> Formulation:
+    """Formulations with one or two focus areas and revisions in date order."""
+    areas = focus_areas or tuple(
+        draw(st.lists(st.sampled_from(FocusArea), min_size=1, max_size=2, unique=True))
+    )
+    start = agreed_on or draw(dates(max_value=dt.date(2039, 1, 1)))
+    offsets = sorted(draw(st.lists(st.integers(0, 200), max_size=2)))
+    revisions = tuple(
+        FormulationRevision(
+            on=start + dt.timedelta(days=offset),
+            focus_areas=tuple(
+                draw(st.lists(st.sampled_from(areas), min_size=1, max_size=2, unique=True))
+            ),
+            reason=draw(private_text()),
+        )
+        for offset in offsets
+    )
+    return Formulation(
+        focus_areas=areas,
+        agreed_on=start,
+        linked_people=tuple(draw(st.lists(st.sampled_from(["P1", "P2", "P3"]), max_size=2))),
+        revisions=revisions,
+    )
+
+
+@st.composite
+def session_records(draw: st.DrawFn) -> SessionRecord:
+    """Single session records of any kind (not tied to a course)."""
+    kind = draw(st.sampled_from(SessionKind))
+    if kind is SessionKind.PRE_TREATMENT:
+        number, phase = 0, None
+    elif kind is SessionKind.MAINTENANCE:
+        number, phase = draw(st.integers(1, 24)), Phase.MAINTENANCE
+    else:
+        number = draw(st.integers(1, 20))
+        phase = draw(st.sampled_from([Phase.INITIAL, Phase.MIDDLE, Phase.TERMINATION]))
+    attendance = draw(st.sampled_from(Attendance))
+    return _record(
+        draw,
+        number=number,
+        kind=kind,
+        phase=phase,
+        starts_at=draw(
+            st.datetimes(
+                min_value=dt.datetime(2000, 1, 1),
+                max_value=dt.datetime(2040, 1, 1),
+                timezones=st.just(dt.UTC),
+            )
+        ).replace(second=0, microsecond=0),
+        attendance=attendance,
+        made_up=attendance in _MISSED and draw(st.booleans()),
+    )
+
+
+def _record(
+    draw: st.DrawFn,
+    *,
+    number: int,
+    kind: SessionKind,
+    phase: Phase | None,
+    starts_at: dt.datetime,
+    attendance: Attendance,
+    made_up: bool = False,
+    focus: tuple[FocusArea, ...] = (),
+    minutes: int = 50,
+) -> SessionRecord:
+    held = attendance is Attendance.ATTENDED
+    return SessionRecord(
+        number=number,
+        kind=kind,
+        starts_at=starts_at,
+        minutes=minutes,
+        attendance=attendance,
+        made_up=made_up,
+        phase=phase,
+        focus_areas=focus if held else (),
+        techniques=tuple(draw(st.lists(st.sampled_from(Technique), max_size=3, unique=True)))
+        if held
+        else (),
+        task_set=draw(st.none() | private_text()) if held else None,
+        previous_task_outcome=draw(st.none() | st.sampled_from(TaskOutcome)) if held else None,
+        sick_role_given=held and phase is Phase.INITIAL and draw(st.booleans()),
+        ending_raised=held and draw(st.booleans()),
+        risk_assessed=held and draw(st.booleans()),
+        maintenance_discussed=held and phase is Phase.TERMINATION and draw(st.booleans()),
+        parent_present=held and draw(st.booleans()),
+        scores=tuple(draw(st.lists(scores(), max_size=1))) if held else (),
+        notes=draw(st.none() | private_text()) if held else None,
+    )
+
+
+@st.composite
+def courses(
+    draw: st.DrawFn,
+    *,
+    protocol: Protocol | None = None,
+    with_contract: bool | None = None,
+    max_records: int | None = None,
+) -> TreatmentCourse:
+    """Valid treatment courses: contract, inventory, records, measures and goals.
+
+    Records follow the contract's planned dates: attended, missed and counted,
+    or missed and made up (the number moves to the next slot); the rest of the
+    contracted sessions may be listed as planned.  Shrinks towards a course
+    with no contract and no records.
+    """
+    chosen = protocol or draw(builtin_protocols())
+    has_contract = draw(st.booleans()) if with_contract is None else with_contract
+    contract: TreatmentContract | None = draw(contracts(protocol=chosen)) if has_contract else None
+    if contract is not None:
+        first_day = contract.sessions.first_local_date
+    else:
+        first_day = draw(dates(max_value=dt.date(2039, 1, 1)))
+    started_on = first_day - dt.timedelta(days=draw(st.integers(0, 60)))
+    onset = draw(st.none() | st.integers(0, 400).map(lambda d: started_on - dt.timedelta(days=d)))
+    focus = contract.focus_areas if contract is not None else None
+    formulation = draw(st.none() | formulations(focus_areas=focus, agreed_on=started_on))
+    records: list[SessionRecord] = []
+    if contract is not None:
+        records = _acute_records(draw, contract, chosen, max_records)
+    last_day = max((r.starts_at.date() for r in records), default=started_on)
+    ended_on = draw(st.none() | st.just(last_day + dt.timedelta(days=draw(st.integers(0, 30)))))
+    if any(r.attendance is Attendance.PLANNED for r in records):
+        ended_on = None
+    end = ended_on or last_day + dt.timedelta(days=30)
+    span = max((end - started_on).days, 0)
+    taken = draw(st.lists(measurements(), max_size=2))
+    outside = [
+        Measurement(
+            taken_on=started_on + dt.timedelta(days=draw(st.integers(0, span))),
+            session_number=m.session_number,
+            score=m.score,
+        )
+        for m in taken
+    ]
+    goal_areas: tuple[FocusArea, ...] | None = None
+    if formulation is not None:
+        goal_areas = tuple(sorted(formulation.all_focus_areas, key=lambda a: a.value))
+    elif contract is not None:
+        goal_areas = contract.focus_areas
+    return TreatmentCourse(
+        patient_id=draw(st.from_regex(r"[A-Z]{2}-[0-9]{3,6}", fullmatch=True)),
+        protocol=chosen,
+        started_on=started_on,
+        ended_on=ended_on,
+        onset=onset,
+        diagnosis=draw(st.none() | diagnoses()),
+        contract=contract,
+        inventory=draw(st.none() | inventories(max_relationships=3)),
+        life_events=tuple(draw(st.lists(life_events(), max_size=3))),
+        formulation=formulation,
+        schedule=Schedule.from_contract(contract)
+        if contract is not None and draw(st.booleans())
+        else None,
+        sessions=tuple(records),
+        measurements=tuple(outside),
+        goals=tuple(draw(st.lists(treatment_goals(focus_areas=goal_areas), max_size=2))),
+    )
+
+
+def _acute_records(
+    draw: st.DrawFn,
+    contract: TreatmentContract,
+    protocol: Protocol,
+    max_records: int | None,
+) -> list[SessionRecord]:
+    total = contract.total
+    terms = contract.sessions
+    slots = recurrence_starts(
+        terms.first_session,
+        total + 4,
+        zone=terms.zone,
+        frequency=terms.frequency,
+        exclude=contract.contingency.excluded_dates,
+    )
+    limit = total + 4 if max_records is None else min(max_records, total + 4)
+    past = draw(st.integers(0, limit))
+    records: list[SessionRecord] = []
+    number = 1
+    for index, starts_at in enumerate(slots):
+        if number > total:
+            break
+        held_part = index < past
+        attendance = (
+            draw(st.sampled_from([Attendance.ATTENDED, Attendance.ATTENDED, *_MISSED]))
+            if held_part
+            else Attendance.PLANNED
+        )
+        if not held_part and not draw(st.booleans()):
+            break
+        made_up = attendance in _MISSED and draw(st.booleans())
+        day = starts_at.date()
+        in_force = _total_on(contract, day)
+        phase = phase_of(number, max(in_force, number), protocol)
+        records.append(
+            _record(
+                draw,
+                number=number,
+                kind=SessionKind.ACUTE,
+                phase=phase,
+                starts_at=starts_at,
+                attendance=attendance,
+                made_up=made_up,
+                focus=contract.focus_areas,
+                minutes=terms.minutes,
+            )
+        )
+        if not made_up:
+            number += 1
+    return records
+
+
+def _total_on(contract: TreatmentContract, day: dt.date) -> int:
+    total = contract.sessions.total
+    for amendment in contract.amendments:
+        if amendment.agreed_on <= day:
+            total = amendment.new_total
+    return total
+
+
+st.register_type_strategy(Diagnosis, diagnoses())
+st.register_type_strategy(GoalRating, goal_ratings())
+st.register_type_strategy(TreatmentGoal, treatment_goals())
+st.register_type_strategy(Formulation, formulations())
+st.register_type_strategy(
+    FormulationRevision,
+    st.builds(
+        FormulationRevision,
+        on=dates(),
+        focus_areas=st.lists(st.sampled_from(FocusArea), min_size=1, max_size=2, unique=True).map(
+            tuple
+        ),
+        reason=private_text(),
+    ),
+)
+st.register_type_strategy(SessionRecord, session_records())
+st.register_type_strategy(TreatmentCourse, courses())
