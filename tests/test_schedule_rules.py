@@ -422,8 +422,6 @@ class ScheduleRules(RuleBasedStateMachine):
         assert iptkit.dumps(iptkit.loads(Schedule, text)) == text
 
 
-ScheduleRules.TestCase.settings = settings(
-    settings.get_profile(settings._current_profile or "default"),
-    stateful_step_count=20,
-)
+# Examples come from the active profile (tests/conftest.py); steps stay modest.
+ScheduleRules.TestCase.settings = settings(stateful_step_count=20)
 TestScheduleRules = ScheduleRules.TestCase
