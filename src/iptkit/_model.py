@@ -21,6 +21,7 @@ import datetime as dt
 import enum
 import math
 import re
+import sys
 import types
 import typing
 from collections.abc import Callable, Iterator
@@ -316,7 +317,11 @@ def field_specs(cls: type) -> tuple[FieldSpec, ...]:
     """Return the :class:`FieldSpec` of every field of model ``cls`` (cached)."""
     specs = _SPECS.get(cls)
     if specs is None:
-        hints = typing.get_type_hints(cls)
+        # Resolve names in the namespace the class was defined in: a module
+        # imported a second time (doctest collection does this) must not
+        # make the first copy's fields point at the second copy's types.
+        namespace = cls.__dict__.get("__iptkit_namespace__")
+        hints = typing.get_type_hints(cls, globalns=namespace)
         built = []
         for f in attrs.fields(cls):
             constraints = f.metadata.get(_META_KEY, Constraints())
@@ -406,6 +411,11 @@ def model(
         built = attrs.frozen(kw_only=kw_only)(cls)
         built.__iptkit_model__ = True  # type: ignore[attr-defined]
         built.__iptkit_document__ = document  # type: ignore[attr-defined]
+        module = sys.modules.get(cls.__module__)
+        # The live namespace of the module being executed (later names appear in it).
+        built.__iptkit_namespace__ = (  # type: ignore[attr-defined]
+            vars(module) if module is not None else None
+        )
         return built
 
     if cls is not None:

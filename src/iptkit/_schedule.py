@@ -39,7 +39,7 @@ from iptkit._contract import (
     TreatmentContract,
 )
 from iptkit._errors import Issue, ScheduleError, ValidationError
-from iptkit._model import check_fields, field, field_specs, model
+from iptkit._model import check_fields, field, model
 from iptkit._protocol import (
     MIN_ACUTE_SESSIONS,
     STANDARD,
@@ -1201,9 +1201,3 @@ def plan_sessions(
         sessions=_derive(sessions, total, protocol),
     )
 
-
-# Resolve the field types now, while this module's names are the ones bound
-# (a later re-import, e.g. by a doctest collector, must not rebind them).
-for _cls in (ScheduledSession, MissedSlot, MaintenancePlan, Schedule):
-    field_specs(_cls)
-del _cls
