@@ -462,9 +462,10 @@ def _plural(count: int, noun: str) -> str:
 class JsonReporter(Reporter):
     """One JSON object ``{"rows": [...], "summary": {...}}``, written as it streams."""
 
+    _first = True
+
     def start(self) -> None:
         self.out.write('{"rows": [')
-        self._first = True
 
     def problem(self, problem: Problem) -> None:
         self.out.write(("\n" if self._first else ",\n") + _dumps(self._fields(problem)))
@@ -572,6 +573,8 @@ def _command_check(args: argparse.Namespace) -> int:
             tally.documents += 1
             tally.valid += valid
             has_error = False
+            if rows and progress.shown:
+                progress.clear()  # rows may go to the same terminal
             for path, code, severity, message, value in rows:
                 tally.codes[code, severity] += 1
                 has_error = has_error or severity == "error"
