@@ -196,7 +196,7 @@ class RuleSet:
         doc="A second focus needs at least this share of the first one's score.",
     )
     secondary_pairs: tuple[FocusPair, ...] = field(
-        default=(FocusPair(first=_F.ROLE_DISPUTE, second=_F.ROLE_TRANSITION),),
+        default=(),
         doc="Pairs of areas that may be proposed together when linked (§2.2 rule 5).",
     )
 
@@ -283,6 +283,9 @@ _TRANSITION_KINDS = (
     _K.ILLNESS_DIAGNOSIS,
 )
 
+#: Disputes and transitions often come together (§2.2 rule 5).
+_LINKED = FocusPair(first=_F.ROLE_DISPUTE, second=_F.ROLE_TRANSITION)
+
 #: Losses other than a death that the Stuart & Robertson rules read as loss.
 _LOSS_KINDS = (_K.SEPARATION, _K.DIVORCE, _K.JOB_LOSS, _K.ILLNESS_DIAGNOSIS)
 
@@ -297,6 +300,7 @@ WEISSMAN_RULES = RuleSet(
     ),
     grief_requires_death=True,
     deficits_last_resort=True,
+    secondary_pairs=(_LINKED,),
 )
 """The four focus areas of Weissman, Markowitz & Klerman (the default).
 
@@ -326,6 +330,7 @@ STUART_RULES = RuleSet(
     ),
     grief_requires_death=False,
     deficits_last_resort=True,
+    secondary_pairs=(_LINKED,),
 )
 """The three problem areas of Stuart & Robertson (IPT Institute).
 
@@ -830,6 +835,11 @@ def _event_evidence(
             )
         else:
             weight = trigger.weight * timing
+            role = (
+                "a loss other than a death, counted towards grief and loss"
+                if area is FocusArea.GRIEF and not is_death
+                else f"a trigger for {_area_name(area)}"
+            )
             found[area].append(
                 Evidence(
                     EvidenceRule.TRIGGER_EVENT,
@@ -838,8 +848,7 @@ def _event_evidence(
                     timing,
                     event,
                     person,
-                    f"{_cap(what)} is a trigger for {_area_name(area)}{_timing_note(timing)} "
-                    f"(+{weight:.2f}).",
+                    f"{_cap(what)} is {role}{_timing_note(timing)} (+{weight:.2f}).",
                 )
             )
 
@@ -855,17 +864,22 @@ def _relationship_evidence(
     label = relationship.label
     mine = [e for e in events if e.person == label]
     deaths = [e for e in mine if e.kind is LifeEventKind.DEATH]
+    # A death event that counts stands for the inventory's record of the same
+    # death; one outside the window does not hide a dated record inside it.
+    counted_deaths = [e for e in deaths if rules.timing_weight(e.date, onset) > 0]
     conflicts = [e for e in mine if e.kind is LifeEventKind.CONFLICT]
     unresolved = relationship.in_dispute or relationship.has_unmet_expectations
     grief = FocusArea.GRIEF
     dispute = FocusArea.ROLE_DISPUTE
 
     if relationship.deceased:
-        if rules.recognises(grief) and not deaths:
+        if rules.recognises(grief) and not counted_deaths:
             if relationship.died_on is not None:
                 timing = rules.timing_weight(relationship.died_on, onset)
                 when = _when(relationship.died_on, onset)
-                if timing == 0:
+                if timing == 0 and deaths:
+                    pass  # the death event already reports that it lies outside the window
+                elif timing == 0:
                     found[grief].append(
                         Evidence(
                             EvidenceRule.OUTSIDE_WINDOW,
@@ -995,8 +1009,14 @@ def _isolation_evidence(
             )
         )
         return
+    # Any weighted evidence, or any trigger event inside the window, of another
+    # area: a life event near onset rules deficits out (§2.2 rule 2).
     others = [
-        e for area, items in found.items() if area is not deficits for e in items if e.weight > 0
+        e
+        for area, items in found.items()
+        if area is not deficits
+        for e in items
+        if e.weight > 0 or (e.timing is not None and e.timing > 0)
     ]
     set_aside = rules.deficits_last_resort and bool(others)
     weight = 0.0 if set_aside else rules.deficits_sign_weight
