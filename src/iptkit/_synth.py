@@ -1696,7 +1696,8 @@ def _break(rng: random.Random, text: str) -> CorpusLine:
         target = data["contract"]["sessions"] if data["contract"] else None
         if target is not None:
             target["zone"] = rng.choice(("Mars/Olympus_Mons", "Europe/Lundon", "GMT+25"))
-        else:
+        else:  # no contract to hold a zone: break a date instead, and say so
+            defect = "invalid_date"
             data["started_on"] = "tomorrow"
     return CorpusLine(_compact(data), defect)
 
