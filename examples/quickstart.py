@@ -1,14 +1,18 @@
-"""Quickstart: build an interpersonal inventory, store it as JSON, read it back.
+"""Quickstart: build an inventory, store it as JSON, then read a whole course.
 
 Run it with ``make demo`` (or ``python examples/quickstart.py`` once iptkit is
-installed).  It shows the three things most programs do with iptkit:
+installed).  It shows the things most programs do with iptkit:
 
 1. build a validated model in code;
 2. write it as JSON and read it back without losing anything;
 3. load a malformed document and report every problem, each with its JSON
-   path and a stable code, the way an app would show them next to a form.
+   path and a stable code, the way an app would show them next to a form;
+4. load a bundled course of IPT (``examples/data/adult_grief_16.json``) and
+   show its schedule, its outcome on the PHQ-9, attendance and the sessions
+   left.
 
-The people in the inventory carry pseudonymous labels, never names.
+The people in the examples carry pseudonymous labels, never names; the
+courses are made up.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import sys
 import tempfile
 import textwrap
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import iptkit
 from iptkit import (
@@ -30,8 +35,13 @@ from iptkit import (
     Relationship,
     RelationshipChange,
     RelationshipRole,
+    TreatmentCourse,
     ValidationError,
 )
+from iptkit.measures import InstrumentId, change
+
+#: The bundled example courses, written by ``examples/make_examples.py``.
+DATA = Path(__file__).resolve().parent / "data"
 
 #: A document with several mistakes of the kinds real records show.
 MALFORMED = """
@@ -92,8 +102,50 @@ def build_inventory() -> InterpersonalInventory:
     )
 
 
+def show_course(path: Path) -> None:
+    """Load a course document and print its schedule, outcome and attendance."""
+    course = iptkit.loads(TreatmentCourse, path.read_bytes())
+    contract = course.contract
+    print(f"\nLoaded {path.name}: course {course.patient_id}, protocol {course.protocol.name}.")
+    if course.formulation is not None:
+        focus = ", ".join(area.value.replace("_", " ") for area in course.formulation.focus_areas)
+        print(f"  Agreed focus: {focus}.")
+    if course.schedule is not None:
+        zone = ZoneInfo(course.schedule.zone)
+        print(f"  Schedule ({course.schedule.zone}):")
+        for session in course.schedule.sessions:
+            local = session.starts_at.astimezone(zone)
+            phase = session.phase.value if session.phase is not None else ""
+            print(
+                f"    {session.label:>3}  {local:%a %d %b %Y %H:%M}  "
+                f"{phase:<12} {session.status.value}"
+            )
+    phq9 = [
+        (number, found)
+        for _, number, found in course.all_scores()
+        if number is not None and found.instrument is InstrumentId.PHQ9
+    ]
+    if len(phq9) >= 2:
+        (first, baseline), (last, final) = phq9[0], phq9[-1]
+        result = change(baseline, final)
+        print(
+            f"  PHQ-9: {baseline.total} at session {first} ({baseline.severity.value}), "
+            f"{final.total} at session {last} ({final.severity.value}); "
+            f"{float(result.percent or 0):.0f}% lower, response {result.response}, "
+            f"remission {result.remission}."
+        )
+    rate = course.attendance_rate
+    if rate is not None:
+        print(f"  Attendance: {rate:.0%} of past acute sessions.")
+    if contract is not None:
+        print(
+            f"  Sessions: {course.sessions_used} of {contract.total} used, "
+            f"{course.sessions_remaining} remaining."
+        )
+
+
 def main() -> int:
-    """Run the three steps and return a process exit status."""
+    """Run the steps and return a process exit status."""
     inventory = build_inventory()
     print(f"Built an inventory of {len(inventory.relationships)} relationships.")
     first = repr(inventory.relationships[0])
@@ -124,6 +176,8 @@ def main() -> int:
     else:
         print("The malformed document was accepted.", file=sys.stderr)
         return 1
+
+    show_course(DATA / "adult_grief_16.json")
     return 0
 
 
