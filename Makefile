@@ -26,8 +26,18 @@ $(VENV)/.bench: $(VENV)/.base
 	$(BIN)/python -m pip install --quiet --group bench
 	touch $@
 
+# The demo corpus has broken lines and protocol departures on purpose, so
+# `iptkit check` exits 1 (problems found): that is the expected outcome here.
+# Exit 2 (a usage or input/output error) or a crash (a traceback) fails the demo.
 demo: $(VENV)/.base
 	$(BIN)/python examples/quickstart.py
+	@echo
+	@echo '$$ iptkit check examples/data'
+	@$(BIN)/python -m iptkit check examples/data 2>$(VENV)/demo-check.err; status=$$?; \
+	cat $(VENV)/demo-check.err >&2; \
+	if [ $$status -gt 1 ] || grep -q '^Traceback' $(VENV)/demo-check.err; then \
+		echo "make demo: iptkit check failed (exit status $$status)" >&2; exit 1; \
+	fi
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check $(LINT_PATHS)
