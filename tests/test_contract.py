@@ -30,6 +30,7 @@ from iptkit import (
     Phase,
     SessionTerms,
     TreatmentContract,
+    ValidationError,
     dump,
     load,
     phase_lengths,
@@ -478,3 +479,53 @@ class TestMaintenanceAgreement:
         else:
             assert agreement.until is not None
             assert starts[-1].date() <= agreement.until
+
+
+class TestDatedRulesShortcut:
+    """The date-free shortcut for amendments and signatures agrees with planning."""
+
+    @given(
+        st.sampled_from(list(Frequency)),
+        st.lists(st.tuples(st.integers(-20, 200), st.integers(3, 30)), max_size=3),
+        st.lists(st.integers(-20, 300), max_size=2),
+        st.lists(st.integers(0, 120), max_size=3, unique=True),
+    )
+    def test_same_outcome_as_planning(
+        self,
+        frequency: Frequency,
+        amendments: list[tuple[int, int]],
+        signatures: list[int],
+        excluded: list[int],
+    ) -> None:
+        """Building a contract gives the same issues with and without the shortcut."""
+        first = _terms().first_local_date
+        changes: dict[str, Any] = {
+            "sessions": _terms(frequency=frequency),
+            "amendments": tuple(
+                _amend(first + dt.timedelta(days=d), total) for d, total in sorted(amendments)
+            ),
+            "parties": tuple(
+                Party(
+                    role=PartyRole.PATIENT,
+                    label=f"S{index}",
+                    signed_on=first + dt.timedelta(days=d),
+                )
+                for index, d in enumerate(signatures)
+            ),
+            "contingency": ContingencyPolicy(
+                excluded_dates=tuple(first + dt.timedelta(days=d) for d in sorted(excluded))
+            ),
+        }
+
+        def outcome() -> frozenset[tuple[str, str]]:
+            try:
+                _contract(**changes)
+            except ValidationError as exc:
+                return frozenset((i.path, i.code) for i in exc.issues)
+            return frozenset()
+
+        fast = outcome()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(TreatmentContract, "_provably_fine", lambda *_: False)
+            planned = outcome()
+        assert fast == planned

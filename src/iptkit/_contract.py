@@ -375,7 +375,7 @@ class TreatmentContract:
             largest + len(self.contingency.excluded_dates)
             > _SLOTS_IN_HORIZON[self.sessions.frequency]
         )
-        if not self.amendments and not late_signatures and not may_not_fit:
+        if not may_not_fit and self._provably_fine(first_day, late_signatures):
             return
         # Dates are needed: plan once, for the largest total any amendment sets.
         try:
@@ -397,6 +397,38 @@ class TreatmentContract:
                     "signed_after_end",
                     "The contract is signed after the last session it plans.",
                 )
+
+    def _provably_fine(self, first_day: dt.date, late_signatures: list[int]) -> bool:
+        """Whether the dated rules hold without planning the dates.
+
+        Slot *k* never falls before ``first_day + (k - 1) * shortest gap``
+        (excluded dates only push sessions later), so an amendment agreed
+        before that bound for the first termination-phase session, or a
+        signature before it for the last session, is certainly fine.  Only
+        the rest (rare in real data) needs the recurrence, which costs far
+        more than loading a whole course.
+        """
+        gap = _SHORTEST_GAP_DAYS[self.sessions.frequency]
+
+        def earliest(slot: int) -> dt.date:
+            return first_day + dt.timedelta(days=gap * (slot - 1))
+
+        def most_elapsed(day: dt.date, in_force: int) -> int:
+            return min(in_force, max((day - first_day).days - 1, -1) // gap + 1)
+
+        in_force = self.sessions.total
+        for amendment in self.amendments:
+            termination = phase_lengths(in_force, self.protocol)[2]
+            if amendment.agreed_on >= earliest(in_force - termination + 1):
+                return False
+            if amendment.new_total < most_elapsed(amendment.agreed_on, in_force):
+                return False
+            in_force = amendment.new_total
+        end = earliest(self.total)
+        return all(
+            (signed := self.parties[index].signed_on) is None or signed <= end
+            for index in late_signatures
+        )
 
     def _focus_issues(self) -> Iterator[Issue]:
         seen: set[FocusArea] = set()
@@ -444,6 +476,15 @@ class TreatmentContract:
                     "The new total is below the number of sessions planned before the change.",
                 )
             in_force = amendment.new_total
+
+
+#: The fewest days between two consecutive slots of each frequency.
+_SHORTEST_GAP_DAYS = {
+    Frequency.WEEKLY: 7,
+    Frequency.TWICE_WEEKLY: 3,
+    Frequency.FORTNIGHTLY: 14,
+    Frequency.MONTHLY: 28,
+}
 
 
 def _slot_bound(frequency: Frequency, days: int) -> int:

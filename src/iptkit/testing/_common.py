@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from dateutil import tz
 from hypothesis import strategies as st
 
 __all__ = ["aware_datetimes", "dates", "private_text", "zone_names"]
@@ -42,12 +43,21 @@ def aware_datetimes(
     min_value: dt.datetime = dt.datetime(2000, 1, 1),
     max_value: dt.datetime = dt.datetime(2040, 12, 31),
 ) -> st.SearchStrategy[dt.datetime]:
-    """Timezone-aware datetimes in one of the zones of :func:`zone_names`, whole minutes only."""
+    """Timezone-aware datetimes in one of the zones of :func:`zone_names`, whole minutes only.
+
+    Only wall-clock times that exist: a time skipped by a spring-forward
+    change is moved on by the gap, and an ambiguous one takes its first
+    occurrence.
+    """
     return st.builds(
-        lambda naive, zone: naive.replace(second=0, microsecond=0, tzinfo=ZoneInfo(zone)),
-        st.datetimes(min_value=min_value, max_value=max_value),
-        zone_names(),
+        _real_time, st.datetimes(min_value=min_value, max_value=max_value), zone_names()
     )
+
+
+def _real_time(naive: dt.datetime, zone: str) -> dt.datetime:
+    info = ZoneInfo(zone)
+    local = naive.replace(second=0, microsecond=0, fold=0, tzinfo=info)
+    return tz.resolve_imaginary(local).astimezone(dt.UTC).astimezone(info)
 
 
 def private_text(min_size: int = 1, max_size: int = 40) -> st.SearchStrategy[str]:
