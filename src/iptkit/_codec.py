@@ -151,15 +151,21 @@ def _make_tuple_hook(tp: Any, conv: cattrs.Converter) -> _Hook:
     def structure_list(value: Any, _: Any) -> tuple[Any, ...]:
         if type(value) is not list:
             raise _wrong_type(tp)
-        items = []
-        issues: list[Issue] = []
-        for index, item in enumerate(value):
-            try:
-                items.append(item_hook(item, item_type))
-            except ValidationError as exc:
-                issues.extend(relocate(exc.issues, f"$[{index}]"))
-        if issues:
-            raise ValidationError(issues)
+        items: list[Any] = []
+        append = items.append
+        try:
+            for item in value:
+                append(item_hook(item, item_type))
+        except ValidationError as exc:
+            # Item len(items) failed: report it, then every later item that fails too.
+            failed = len(items)
+            issues = list(relocate(exc.issues, f"$[{failed}]"))
+            for index in range(failed + 1, len(value)):
+                try:
+                    item_hook(value[index], item_type)
+                except ValidationError as later:
+                    issues.extend(relocate(later.issues, f"$[{index}]"))
+            raise ValidationError(issues) from None
         return tuple(items)
 
     return structure_list
@@ -201,6 +207,7 @@ def _make_model_hook(cls: type, conv: cattrs.Converter) -> _Hook:
     name = cls.__name__
 
     def structure_model(data: Any, _: Any) -> Any:
+        """Structure ``data`` field by field, collecting every problem (the reference path)."""
         if type(data) is not dict:
             raise ValidationError.single("$", "wrong_type", f"Expected an object ({name}).")
         issues: list[Issue] = []
@@ -240,7 +247,61 @@ def _make_model_hook(cls: type, conv: cattrs.Converter) -> _Hook:
             raise ValidationError(sorted(issues, key=_issue_order(plan)))
         return cls(**kwargs)
 
-    return structure_model
+    return _compile_model_hook(cls, plan, structure_model)
+
+
+def _compile_model_hook(
+    cls: type, plan: list[tuple[str, _Hook | None, Any, bool]], reference: _Hook
+) -> _Hook:
+    """Compile the structure hook of ``cls``: the plan unrolled into straight-line code.
+
+    For an object with every required key and no unknown key the compiled
+    hook does what the reference loop does, field by field, and reports
+    field problems the same way; any other value goes to ``reference``
+    before a field hook has run, so no hook ever runs twice.
+    """
+    names: dict[str, Any] = {
+        "cls": cls,
+        "reference": reference,
+        "ValidationError": ValidationError,
+        "relocate": relocate,
+        "check_fields": check_fields,
+        "order": _issue_order(plan),
+    }
+    required = [field_name for field_name, _h, _t, req in plan if req]
+    optional = [field_name for field_name, _h, _t, req in plan if not req]
+    present = " + ".join([str(len(required)), *(f"({n!r} in data)" for n in optional)])
+    lines = ["def structure(data, _):", "    if type(data) is not dict: return reference(data, _)"]
+    if required:
+        test = " and ".join(f"{n!r} in data" for n in required)
+        lines.append(f"    if not ({test}): return reference(data, _)")
+    lines.append(f"    if len(data) != {present}: return reference(data, _)")
+    lines.append("    kwargs = {}")
+    lines.append("    issues = None")
+    for index, (field_name, hook, field_type, req) in enumerate(plan):
+        indent = "    "
+        if not req:
+            lines.append(f"    if {field_name!r} in data:")
+            indent = "        "
+        if hook is None:
+            lines.append(f"{indent}kwargs[{field_name!r}] = data[{field_name!r}]")
+            continue
+        names[f"h{index}"] = hook
+        names[f"t{index}"] = field_type
+        call = f"h{index}(data[{field_name!r}], t{index})"
+        lines.append(f"{indent}try:")
+        lines.append(f"{indent}    kwargs[{field_name!r}] = {call}")
+        lines.append(f"{indent}except ValidationError as exc:")
+        lines.append(f"{indent}    if issues is None: issues = []")
+        lines.append(f"{indent}    issues.extend(relocate(exc.issues, {'$.' + field_name!r}))")
+    lines.append("    if issues is not None:")
+    lines.append("        issues.extend(check_fields(cls, kwargs))")
+    lines.append("        raise ValidationError(sorted(issues, key=order))")
+    lines.append("    return cls(**kwargs)")
+    # The source is built from the model's own field declarations only.
+    exec("\n".join(lines), names)
+    compiled: _Hook = names["structure"]
+    return compiled
 
 
 def _issue_order(plan: list[tuple[str, _Hook | None, Any, bool]]) -> Callable[[Issue], int]:

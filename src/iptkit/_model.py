@@ -362,8 +362,152 @@ def check_fields(cls: type, values: dict[str, Any]) -> list[Issue]:
     return issues
 
 
+# --------------------------------------------------------------------------
+# Fast path: one compiled check per class
+# --------------------------------------------------------------------------
+#
+# Building an object runs the field checks above, which yield issues with
+# paths: thorough, but they cost a generator per field.  Valid objects are by
+# far the common case, so each class also gets one plain function, compiled
+# from its field declarations, that only answers "is every field fine?".  It
+# is a sufficient test: when it says yes, the detailed checks would find
+# nothing; when it says no (or cannot tell), the detailed checks run and
+# report exactly as before.
+
+_Fast = Callable[[Any], bool]
+_FAST: dict[type, _Fast] = {}
+
+
+class _FastSource:
+    """Collects the names a compiled check refers to, and its lines."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, Any] = {"_isfinite": math.isfinite}
+        self.lines: list[str] = []
+
+    def name(self, value: Any) -> str:
+        key = f"_v{len(self.names)}"
+        self.names[key] = value
+        return key
+
+
+def _fast_type(tp: Any, var: str, src: _FastSource) -> str | None:
+    """Return an expression true only if ``var`` passes the type check of ``tp``.
+
+    ``None`` when the type needs statements (tuples) or is not covered.
+    """
+    if tp is Any:
+        return "True"
+    if tp is bool:
+        return f"({var} is True or {var} is False)"
+    if tp is int:
+        return f"type({var}) is int"
+    if tp is float:
+        return f"(type({var}) is float and _isfinite({var}))"
+    if tp is dt.datetime:
+        cls_name = src.name(dt.datetime)
+        return f"(type({var}) is {cls_name} and {var}.utcoffset() is not None)"
+    origin = typing.get_origin(tp)
+    if origin is tuple:
+        return None
+    if origin in (typing.Union, types.UnionType):
+        alternatives = typing.get_args(tp)
+        parts = [f"{var} is None"] if type(None) in alternatives else []
+        for alternative in alternatives:
+            if alternative is type(None):
+                continue
+            part = _fast_type(alternative, var, src)
+            if part is None:
+                return None
+            parts.append(part)
+        return "(" + " or ".join(parts) + ")"
+    if isinstance(tp, type):
+        # date, str, enumerations and models: the exact class is always right.
+        return f"type({var}) is {src.name(tp)}"
+    return None  # pragma: no cover - unsupported types are refused earlier
+
+
+def _fast_bounds(c: Constraints, var: str, src: _FastSource) -> list[str]:
+    """Return expressions that together hold only if ``var`` is within ``c``."""
+    tests = []
+    if c.ge is not None:
+        tests.append(f"{c.ge!r} <= {var}")
+    if c.le is not None:
+        tests.append(f"{var} <= {c.le!r}")
+    if c.min_len is not None:
+        tests.append(f"len({var}) >= {c.min_len!r}")
+    if c.max_len is not None:
+        tests.append(f"len({var}) <= {c.max_len!r}")
+    if c.pattern is not None:
+        tests.append(f"{src.name(re.compile(c.pattern).fullmatch)}({var}) is not None")
+    return tests
+
+
+def _fast_field(spec: FieldSpec, src: _FastSource) -> None:
+    """Add the lines that return ``False`` unless field ``spec`` surely passes its checks."""
+    out = src.lines
+    out.append(f"    v = self.{spec.name}")
+    tp = spec.type
+    indent = "    "
+    origin = typing.get_origin(tp)
+    optional = origin in (typing.Union, types.UnionType) and type(None) in typing.get_args(tp)
+    inner = tp
+    if optional:
+        others = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(others) == 1:
+            inner = others[0]
+    bounds = _fast_bounds(spec.constraints, "v", src)
+    if typing.get_origin(inner) is tuple:
+        if inner is not tp:
+            out.append("    if v is not None:")
+            indent = "        "
+        item_type = typing.get_args(inner)[0]
+        item = _fast_type(item_type, "x", src)
+        if item is None:  # pragma: no cover - no such field today
+            item = f"not any(True for _ in {src.name(_type_check(item_type))}(x, '$'))"
+        out.append(f"{indent}if type(v) is not tuple: return False")
+        out.append(f"{indent}for x in v:")
+        out.append(f"{indent}    if not ({item}): return False")
+        for test in bounds:
+            out.append(f"{indent}if not ({test}): return False")
+        return
+    expression = _fast_type(tp, "v", src)
+    if expression is None:  # pragma: no cover - no such field today
+        expression = f"not any(True for _ in {src.name(spec.check)}(v, '$'))"
+    out.append(f"    if not {expression}: return False")
+    if bounds:
+        guard = "v is not None and not " if optional else "not "
+        out.append(f"    if {guard}({' and '.join(bounds)}): return False")
+
+
+def _compile_fast(cls: type) -> _Fast:
+    """Compile the fast field check of model ``cls`` (cached)."""
+    fast = _FAST.get(cls)
+    if fast is None:
+        src = _FastSource()
+        src.lines.append("def fast(self):")
+        for spec in field_specs(cls):
+            _fast_field(spec, src)
+        src.lines.append("    return True")
+        namespace = dict(src.names)
+        # The source is built from the class's own field declarations only.
+        exec("\n".join(src.lines), namespace)
+        fast = typing.cast(_Fast, namespace["fast"])
+        _FAST[cls] = fast
+    return fast
+
+
 def _post_init(self: Any) -> None:
     cls = type(self)
+    fast = _FAST.get(cls) or _compile_fast(cls)
+    if fast(self):
+        invariants = getattr(self, "_invariants", None)
+        if invariants is not None:
+            found = iter(invariants())
+            first = next(found, None)
+            if first is not None:
+                raise ValidationError([first, *found])
+        return
     issues: list[Issue] = []
     for spec in field_specs(cls):
         issues.extend(spec.check(getattr(self, spec.name), "$." + spec.name))
