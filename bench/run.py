@@ -1,0 +1,436 @@
+"""Benchmarks of iptkit's load path against pydantic v2, in one run on one corpus.
+
+Run with ``make bench`` (installs the ``bench`` dependency group) or::
+
+    python bench/run.py            # the full run (about half an hour on 2 busy cores)
+    python bench/run.py --quick    # a smoke run on a small corpus (a minute or two)
+
+What it measures, side by side on the same JSON Lines corpus:
+
+* the JSON parse floor: ``json.loads`` and ``orjson.loads`` per line;
+* ``iptkit.loads(TreatmentCourse, line)``: parse, structure and every check;
+* ``TreatmentCourse.model_validate_json(line)`` of the pydantic v2 model in
+  ``bench/pydantic_model.py`` (the baseline, "pydantic v2");
+* ``iptkit.dumps`` against ``model_dump_json``;
+* courses of 16, 64 and 256 session records (cost per course and per session);
+* peak memory holding every loaded course, one subprocess per approach;
+* ``iptkit check --jobs 1`` against ``--jobs 2`` (wall time, subprocesses);
+* peak RSS of ``iptkit check`` streaming files of different sizes.
+
+In-process times are CPU times (``time.process_time``) of the benchmark
+process, medians over repeats in which the approaches take turns: on a
+shared machine wall time mostly measures the other processes.  Ratios measured
+in the same run are the figures to trust.  Results are printed as Markdown
+and written as JSON to the work folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import importlib.metadata
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+import corpus  # noqa: E402  (bench/ is not a package)
+
+#: Session records per course, for the growth measurements.
+SESSION_COUNTS = (16, 64, 256)
+
+Approach = Callable[[bytes], Any]
+
+
+# --------------------------------------------------------------------------
+# Approaches
+# --------------------------------------------------------------------------
+
+
+def load_approaches() -> dict[str, Approach]:
+    """The loaders compared, by name (imported here so a subprocess pays only for its own)."""
+    import orjson
+    import pydantic_model
+
+    import iptkit
+
+    course = iptkit.TreatmentCourse
+
+    def iptkit_loads(line: bytes) -> Any:
+        return iptkit.loads(course, line)
+
+    return {
+        "json.loads": json.loads,
+        "orjson.loads": orjson.loads,
+        "iptkit": iptkit_loads,
+        "pydantic v2": pydantic_model.TreatmentCourse.model_validate_json,
+    }
+
+
+# --------------------------------------------------------------------------
+# In-process timing
+# --------------------------------------------------------------------------
+
+
+def _median_times(jobs: dict[str, Callable[[], None]], repeats: int) -> dict[str, dict[str, float]]:
+    """Run each job ``repeats`` times, taking turns; return median CPU and wall seconds."""
+    cpu: dict[str, list[float]] = {name: [] for name in jobs}
+    wall: dict[str, list[float]] = {name: [] for name in jobs}
+    for _ in range(repeats):
+        for name, job in jobs.items():
+            gc.collect()
+            start_cpu, start_wall = time.process_time(), time.perf_counter()
+            job()
+            cpu[name].append(time.process_time() - start_cpu)
+            wall[name].append(time.perf_counter() - start_wall)
+    return {
+        name: {"cpu": statistics.median(cpu[name]), "wall": statistics.median(wall[name])}
+        for name in jobs
+    }
+
+
+def _each(function: Callable[[Any], Any], items: Sequence[Any]) -> Callable[[], None]:
+    def run() -> None:
+        for item in items:
+            function(item)
+
+    return run
+
+
+def time_corpus(lines: list[bytes], repeats: int) -> dict[str, dict[str, float]]:
+    """Time every loader and both dumpers over ``lines``; seconds per course."""
+    import iptkit
+
+    approaches = load_approaches()
+    ipt_objects = [approaches["iptkit"](line) for line in lines]
+    pyd_objects = [approaches["pydantic v2"](line) for line in lines]
+    jobs = {name: _each(load, lines) for name, load in approaches.items()}
+    jobs["iptkit dumps"] = _each(iptkit.dumps, ipt_objects)
+    jobs["pydantic v2 model_dump_json"] = _each(lambda m: m.model_dump_json(), pyd_objects)
+    del ipt_objects, pyd_objects
+    medians = _median_times(jobs, repeats)
+    return {
+        name: {kind: seconds / len(lines) for kind, seconds in times.items()}
+        for name, times in medians.items()
+    }
+
+
+# --------------------------------------------------------------------------
+# Memory, one subprocess per approach
+# --------------------------------------------------------------------------
+
+
+def _rss_kib() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0  # pragma: no cover - not Linux
+
+
+def memory_child(name: str, path: str, count: int) -> None:
+    """Load ``count`` lines of ``path`` with approach ``name`` and hold them all; print sizes."""
+    load = load_approaches()[name]
+    with open(path, "rb") as source:
+        lines = [line for _, line in zip(range(count), source, strict=False)]
+    gc.collect()
+    before = _rss_kib()
+    start = time.process_time()
+    held = [load(line) for line in lines]
+    seconds = time.process_time() - start
+    gc.collect()
+    after = _rss_kib()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        json.dumps(
+            {"courses": len(held), "before": before, "after": after, "peak": peak, "cpu": seconds}
+        )
+    )
+
+
+def measure_memory(path: Path, count: int) -> dict[str, dict[str, float]]:
+    """Peak and held memory per approach, each in a fresh interpreter."""
+    results = {}
+    for name in load_approaches():
+        out = subprocess.run(
+            [sys.executable, __file__, "--memory-child", name, str(path), str(count)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        results[name] = json.loads(out)
+    return results
+
+
+# --------------------------------------------------------------------------
+# The command line, in subprocesses
+# --------------------------------------------------------------------------
+
+
+def _iptkit_command() -> list[str]:
+    return [sys.executable, "-m", "iptkit"]
+
+
+def run_check(path: Path, jobs: int) -> dict[str, float]:
+    """Run ``iptkit check`` once; return wall seconds and the peak RSS of any of its processes."""
+    wrapper = (
+        "import resource, subprocess, sys, json\n"
+        "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"
+        "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print(json.dumps({'code': code, 'peak': usage.ru_maxrss,"
+        " 'cpu': usage.ru_utime + usage.ru_stime}))\n"
+    )
+    command = [*_iptkit_command(), "check", str(path), "--jobs", str(jobs), "--format", "jsonl"]
+    start = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", wrapper, *command], check=True, capture_output=True, text=True
+    ).stdout
+    wall = time.perf_counter() - start
+    result = json.loads(out)
+    if result["code"] not in (0, 1):
+        msg = f"iptkit check exited with {result['code']}"
+        raise RuntimeError(msg)
+    return {"wall": wall, "peak": result["peak"], "cpu": result["cpu"]}
+
+
+def time_check(path: Path, repeats: int) -> dict[int, dict[str, float]]:
+    """Median wall time of ``iptkit check`` with one and two jobs, taking turns."""
+    runs: dict[int, list[dict[str, float]]] = {1: [], 2: []}
+    for _ in range(repeats):
+        for jobs in (1, 2):
+            runs[jobs].append(run_check(path, jobs))
+    return {
+        jobs: {
+            key: statistics.median(run[key] for run in results) for key in ("wall", "peak", "cpu")
+        }
+        for jobs, results in runs.items()
+    }
+
+
+# --------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------
+
+
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def machine_facts() -> dict[str, str]:
+    """Cores, Python, package versions, date and load, for the record."""
+    versions = {}
+    for package in ("iptkit", "attrs", "cattrs", "pydantic", "pydantic-core", "orjson"):
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    return {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cores": str(os.cpu_count()),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "packages": ", ".join(f"{k} {v}" for k, v in versions.items()),
+        "load": _load(),
+    }
+
+
+def _row(cells: Sequence[object]) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def report_times(sessions: int, times: dict[str, dict[str, float]], courses: int) -> list[str]:
+    """One Markdown table of the in-process times for courses of ``sessions`` records."""
+    base = times["pydantic v2"]["cpu"]
+    floor = times["json.loads"]["cpu"]
+    ofloor = times["orjson.loads"]["cpu"]
+    lines = [
+        f"### {sessions} session records per course ({courses} courses per repeat)",
+        "",
+        _row(
+            [
+                "approach",
+                "µs/course (CPU)",
+                "µs/session",
+                "courses/s",
+                "vs pydantic v2",
+                "vs json.loads",
+                "vs orjson.loads",
+                "µs/course (wall)",
+            ]
+        ),
+        _row(["---"] * 8),
+    ]
+    for name, value in times.items():
+        cpu = value["cpu"]
+        reference = times["pydantic v2 model_dump_json"]["cpu"] if "dump" in name else base
+        lines.append(
+            _row(
+                [
+                    name,
+                    f"{cpu * 1e6:.0f}",
+                    f"{cpu * 1e6 / sessions:.1f}",
+                    f"{1 / cpu:.0f}",
+                    f"{cpu / reference:.2f}x",
+                    f"{cpu / floor:.2f}x",
+                    f"{cpu / ofloor:.2f}x",
+                    f"{value['wall'] * 1e6:.0f}",
+                ]
+            )
+        )
+    return [*lines, ""]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmarks and print the results as Markdown."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small corpus, few repeats")
+    parser.add_argument("--courses", type=int, default=20_000, help="16-session courses")
+    parser.add_argument("--sample", type=int, default=2_000, help="courses timed in-process")
+    parser.add_argument("--repeats", type=int, default=5, help="repeats per in-process timing")
+    parser.add_argument("--held", type=int, default=20_000, help="courses held in memory")
+    parser.add_argument("--check-courses", type=int, default=20_000, help="courses checked")
+    parser.add_argument("--check-repeats", type=int, default=2, help="repeats per check run")
+    parser.add_argument("--stream-mb", type=int, default=1000, help="size of the streaming file")
+    parser.add_argument("--workdir", type=Path, default=None, help="where corpora go")
+    parser.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.memory_child:
+        name, path, count = args.memory_child
+        memory_child(name, path, int(count))
+        return 0
+    if args.quick:
+        args.courses, args.sample, args.repeats, args.check_repeats = 400, 100, 3, 1
+        args.check_courses = 400
+        args.stream_mb = 0
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="iptkit-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {"facts": machine_facts(), "args": vars(args) | {"workdir": ""}}
+    out = ["## Machine", ""]
+    out += [f"- {key}: {value}" for key, value in results["facts"].items()]
+    out += [f"- command: `python bench/run.py {' '.join(argv or sys.argv[1:])}`".rstrip(), ""]
+    print("\n".join(out), flush=True)
+
+    # Corpora: fewer courses for the longer ones, the same number of session records.
+    files: dict[int, Path] = {}
+    for sessions in SESSION_COUNTS:
+        count = max(args.courses * SESSION_COUNTS[0] // sessions, 1)
+        files[sessions] = workdir / f"courses-{sessions}.jsonl"
+        size = corpus.write_corpus(files[sessions], courses=count, sessions=sessions)
+        print(f"- corpus: {count} courses of {sessions} records, {size / 1e6:.0f} MB", flush=True)
+    print()
+
+    # In-process: parse floor, load + validate, dump.
+    results["times"] = {}
+    for sessions in SESSION_COUNTS:
+        sample = max(args.sample * SESSION_COUNTS[0] // sessions, 1)
+        with files[sessions].open("rb") as source:
+            lines = [line for _, line in zip(range(sample), source, strict=False)]
+        times = time_corpus(lines, args.repeats)
+        results["times"][sessions] = times
+        print("\n".join(report_times(sessions, times, len(lines))), flush=True)
+    growth = ["### Growth with sessions per course (CPU µs per session record)", ""]
+    growth += [_row(["approach", *(f"{n} records" for n in SESSION_COUNTS)])]
+    growth += [_row(["---"] * (1 + len(SESSION_COUNTS)))]
+    for name in results["times"][SESSION_COUNTS[0]]:
+        cells = [f"{results['times'][n][name]['cpu'] * 1e6 / n:.1f}" for n in SESSION_COUNTS]
+        growth.append(_row([name, *cells]))
+    print("\n".join([*growth, ""]), flush=True)
+
+    # Memory holding every loaded course.
+    held = min(args.courses, args.held)
+    memory = measure_memory(files[16], held)
+    results["memory"] = memory
+    table = [f"### Memory holding {held} loaded 16-record courses (one process each)", ""]
+    table += [_row(["approach", "KiB per course held", "peak RSS (MiB)", "load CPU s"])]
+    table += [_row(["---"] * 4)]
+    for name, value in memory.items():
+        per_course = (value["after"] - value["before"]) / value["courses"]
+        table.append(
+            _row([name, f"{per_course:.1f}", f"{value['peak'] / 1024:.0f}", f"{value['cpu']:.1f}"])
+        )
+    print("\n".join([*table, ""]), flush=True)
+
+    # The command line: one job against two.
+    checked = files[16]
+    if args.check_courses != args.courses:
+        checked = workdir / f"check-{args.check_courses}.jsonl"
+        corpus.write_corpus(checked, courses=args.check_courses, sessions=16)
+    check = time_check(checked, args.check_repeats)
+    results["check"] = check
+    speedup = check[1]["wall"] / check[2]["wall"]
+    megabytes = checked.stat().st_size / 1e6
+    table = [f"### `iptkit check` on {args.check_courses} courses ({megabytes:.0f} MB)"]
+    table += ["", _row(["jobs", "wall s", "courses/s", "CPU s (all processes)", "peak RSS MiB"])]
+    table += [_row(["---"] * 5)]
+    for jobs, value in check.items():
+        table.append(
+            _row(
+                [
+                    jobs,
+                    f"{value['wall']:.1f}",
+                    f"{args.check_courses / value['wall']:.0f}",
+                    f"{value['cpu']:.1f}",
+                    f"{value['peak'] / 1024:.0f}",
+                ]
+            )
+        )
+    table += ["", f"Speed-up of --jobs 2 over --jobs 1: {speedup:.2f}x", ""]
+    print("\n".join(table), flush=True)
+
+    # Streaming: peak RSS against file size.
+    stream_files = [
+        (max(args.check_courses // 4, 1), workdir / "stream-quarter.jsonl"),
+        (args.check_courses, checked),
+    ]
+    if args.stream_mb:
+        per_course = checked.stat().st_size / args.check_courses
+        big = int(args.stream_mb * 1e6 / per_course)
+        if big > args.check_courses:
+            stream_files.append((big, workdir / f"stream-{big}.jsonl"))
+    rows = []
+    for count, path in stream_files:
+        if not path.exists():
+            corpus.write_corpus(path, courses=count, sessions=16)
+        run = run_check(path, 2)
+        rows.append((count, path.stat().st_size, run))
+        if path not in (files[16], checked):
+            path.unlink()
+    results["stream"] = [{"courses": c, "bytes": b, **r} for c, b, r in rows]
+    table = ["### Streaming: `iptkit check --jobs 2`, peak RSS against file size", ""]
+    table += [_row(["courses", "file MB", "peak RSS MiB", "wall s", "courses/s"])]
+    table += [_row(["---"] * 5)]
+    for count, size, run in rows:
+        table.append(
+            _row(
+                [
+                    count,
+                    f"{size / 1e6:.0f}",
+                    f"{run['peak'] / 1024:.0f}",
+                    f"{run['wall']:.1f}",
+                    f"{count / run['wall']:.0f}",
+                ]
+            )
+        )
+    print("\n".join([*table, ""]), flush=True)
+
+    results["facts"]["load after"] = _load()
+    print(f"- load average after: {results['facts']['load after']}")
+    (workdir / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    print(f"- raw results: {workdir / 'results.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
