@@ -170,9 +170,7 @@ def build_course(seed: int, sessions: int) -> TreatmentCourse:
             attendance = Attendance.PLANNED
         else:
             attendance = Attendance.NO_SHOW if rng.random() < 0.08 else Attendance.ATTENDED
-        records.append(
-            _record(rng, number, SessionKind.ACUTE, phase, start, attendance, focus)
-        )
+        records.append(_record(rng, number, SessionKind.ACUTE, phase, start, attendance, focus))
     last = starts[-1]
     for number in range(1, sessions - acute + 1):
         start = last + dt.timedelta(weeks=number + 3)
@@ -194,7 +192,9 @@ def build_course(seed: int, sessions: int) -> TreatmentCourse:
         contract=contract,
         inventory=_inventory(rng, started),
         life_events=(
-            LifeEvent(LifeEventKind.JOB_LOSS, started - dt.timedelta(days=90), None, _words(rng, 5)),
+            LifeEvent(
+                LifeEventKind.JOB_LOSS, started - dt.timedelta(days=90), None, _words(rng, 5)
+            ),
             LifeEvent(LifeEventKind.CONFLICT, started - dt.timedelta(days=40), "P1", None),
         ),
         formulation=Formulation(
@@ -281,4 +281,3 @@ def write_corpus(path: Path, *, courses: int, sessions: int, seed: int = 0) -> i
             out.write(line)
             out.write("\n")
     return path.stat().st_size
-

@@ -491,9 +491,12 @@ class Score(Strict):
         issues: list[Issue] = []
         if self.items is not None:
             issues = _item_issues(info, self.items)
-            if not issues and total_issue is None:
-                if sum(_answer_value(a) for a in self.items) != self.total:
-                    issues.append(Issue("$.total", "total_mismatch", "."))
+            if (
+                not issues
+                and total_issue is None
+                and sum(_answer_value(a) for a in self.items) != self.total
+            ):
+                issues.append(Issue("$.total", "total_mismatch", "."))
         if total_issue is not None:
             issues.append(total_issue)
         _raise(issues)
