@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import enum
 import json
+import re
 import types
 import typing
 from collections.abc import Iterator
@@ -660,6 +661,7 @@ class TestEcmaPattern:
             (r"v[0-9]+\.[0-9]+", "^(?:v[0-9]+\\.[0-9]+)$(?!\\n)"),
             ("a*?", "^(?:a*?)$(?!\\n)"),
             ("[a-]", "^(?:[a-])$(?!\\n)"),
+            (r"[A-Za-z0-9_.\-]+", "^(?:[A-Za-z0-9_.\\-]+)$(?!\\n)"),
         ],
     )
     def test_safe_patterns_are_anchored(self, pattern: str, expected: str) -> None:
@@ -690,11 +692,20 @@ class TestEcmaPattern:
         """Patterns whose meaning could differ between the dialects give None."""
         assert ecma_pattern(pattern) is None
 
-    @given(st.from_regex(r"[a-z][a-z0-9_]{0,3}", fullmatch=True) | st.text(max_size=5))
-    def test_anchored_pattern_matches_as_fullmatch(self, text: str) -> None:
+    @pytest.mark.parametrize(
+        "pattern", ["[a-z][a-z0-9_]*", r"[A-Za-z0-9_.\-]+", "(?:ab|cd)?x", "[A-Z]{2,3}-[0-9]+"]
+    )
+    def test_anchored_pattern_matches_as_fullmatch(self, pattern: str) -> None:
         """Searched with Python's re (as jsonschema does), the result equals a full match."""
-        import re
-
-        anchored = ecma_pattern("[a-z][a-z0-9_]*")
+        anchored = ecma_pattern(pattern)
         assert anchored is not None
-        assert bool(re.search(anchored, text)) is bool(re.fullmatch("[a-z][a-z0-9_]*", text))
+
+        @given(
+            st.from_regex(pattern, fullmatch=True).map(lambda t: t[:6])
+            | st.from_regex(pattern, fullmatch=True).map(lambda t: t + "\n")
+            | st.text(max_size=5)
+        )
+        def run(text: str) -> None:
+            assert bool(re.search(anchored, text)) is bool(re.fullmatch(pattern, text))
+
+        run()

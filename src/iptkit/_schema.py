@@ -94,10 +94,11 @@ DATETIME_PATTERN = _anchored(f"{_DAY}T{_CLOCK}{_OFFSET}")
 
 # The regular expressions :func:`ecma_pattern` passes through: literal
 # letters, digits, ``_``, ``-`` and spaces; escaped syntax characters;
-# classes of those (no negation, no ``\d``/``\w``/``\s``, whose Python meaning
-# is wider); groups, alternation and quantifiers.  Within this subset Python
-# and ECMA-262 agree on syntax and meaning.
-_CLASS_ITEM = r"(?:[A-Za-z0-9_ ]|\\[\\\]\[\-^])"
+# classes of those plus ``.,:@/+'`` (literal inside a class in both dialects;
+# no negation, no ``\d``/``\w``/``\s``, whose Python meaning is wider); groups,
+# alternation and quantifiers.  Within this subset Python and ECMA-262 agree
+# on syntax and meaning.
+_CLASS_ITEM = r"(?:[A-Za-z0-9_ .,:@/+']|\\[\\\]\[\-^])"
 _TOKEN = re.compile(
     r"[A-Za-z0-9_ \-]"
     r"|\\[\^$\\.*+?()\[\]{}|/]"
