@@ -2,7 +2,7 @@
 
 Run with ``make bench`` (installs the ``bench`` dependency group) or::
 
-    python bench/run.py            # the full run (about half an hour on 2 busy cores)
+    python bench/run.py            # the full run (see bench/RESULTS.md for its options)
     python bench/run.py --quick    # a smoke run on a small corpus (a minute or two)
 
 What it measures, side by side on the same JSON Lines corpus:
@@ -274,7 +274,8 @@ def report_times(sessions: int, times: dict[str, dict[str, float]], courses: int
     ]
     for name, value in times.items():
         cpu = value["cpu"]
-        reference = times["pydantic v2 model_dump_json"]["cpu"] if "dump" in name else base
+        dump = "dump" in name
+        reference = times["pydantic v2 model_dump_json"]["cpu"] if dump else base
         lines.append(
             _row(
                 [
@@ -283,13 +284,27 @@ def report_times(sessions: int, times: dict[str, dict[str, float]], courses: int
                     f"{cpu * 1e6 / sessions:.1f}",
                     f"{1 / cpu:.0f}",
                     f"{cpu / reference:.2f}x",
-                    f"{cpu / floor:.2f}x",
-                    f"{cpu / ofloor:.2f}x",
+                    "" if dump else f"{cpu / floor:.2f}x",
+                    "" if dump else f"{cpu / ofloor:.2f}x",
                     f"{value['wall'] * 1e6:.0f}",
                 ]
             )
         )
     return [*lines, ""]
+
+
+def linear_fit(points: list[tuple[float, float]]) -> tuple[float, float, float]:
+    """Least-squares line through ``(x, y)`` points: intercept, slope and R squared."""
+    n = len(points)
+    mean_x = sum(x for x, _ in points) / n
+    mean_y = sum(y for _, y in points) / n
+    sxx = sum((x - mean_x) ** 2 for x, _ in points)
+    sxy = sum((x - mean_x) * (y - mean_y) for x, y in points)
+    slope = sxy / sxx
+    intercept = mean_y - slope * mean_x
+    residual = sum((y - intercept - slope * x) ** 2 for x, y in points)
+    total = sum((y - mean_y) ** 2 for _, y in points)
+    return intercept, slope, 1 - residual / total if total else 1.0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -340,12 +355,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         times = time_corpus(lines, args.repeats)
         results["times"][sessions] = times
         print("\n".join(report_times(sessions, times, len(lines))), flush=True)
-    growth = ["### Growth with sessions per course (CPU µs per session record)", ""]
-    growth += [_row(["approach", *(f"{n} records" for n in SESSION_COUNTS)])]
-    growth += [_row(["---"] * (1 + len(SESSION_COUNTS)))]
+    growth = ["### Growth with sessions per course", ""]
+    growth += ["CPU µs per session record; fit: µs per course = fixed + per record x records."]
+    growth += [""]
+    heads = [f"{n} records" for n in SESSION_COUNTS]
+    growth += [_row(["approach", *heads, "fixed µs", "µs per record", "R²"])]
+    growth += [_row(["---"] * (4 + len(SESSION_COUNTS)))]
     for name in results["times"][SESSION_COUNTS[0]]:
-        cells = [f"{results['times'][n][name]['cpu'] * 1e6 / n:.1f}" for n in SESSION_COUNTS]
-        growth.append(_row([name, *cells]))
+        costs = [(n, results["times"][n][name]["cpu"] * 1e6) for n in SESSION_COUNTS]
+        cells = [f"{us / n:.1f}" for n, us in costs]
+        fixed, slope, r2 = linear_fit([(float(n), us) for n, us in costs])
+        growth.append(_row([name, *cells, f"{fixed:.0f}", f"{slope:.1f}", f"{r2:.4f}"]))
     print("\n".join([*growth, ""]), flush=True)
 
     # Memory holding every loaded course.

@@ -330,18 +330,59 @@ def _unstructure_temporal(value: dt.date) -> str:
 
 
 def _make_model_dumper(cls: type, conv: cattrs.Converter) -> Callable[[Any], dict[str, Any]]:
-    plan: list[tuple[str, Callable[[Any], Any] | None]] = []
+    """Build the dumper of model ``cls``: one compiled dict display of its fields.
+
+    A field that is ``None`` stays ``None``; any other value is written by
+    the converter's hook for its type, except that enumerations and dates are
+    written inline (``._value_``, ``.isoformat()``) when the converter uses
+    iptkit's own hooks for them.
+    """
+    names: dict[str, Any] = {}
+    entries = []
     for spec in field_specs(cls):
-        plan.append((spec.name, _dumper_for(spec.type, conv)))
+        expression = _dump_expression(spec.type, "v", conv, names, 0)
+        if expression is None:
+            entries.append(f"{spec.name!r}: obj.{spec.name}")
+        else:
+            entries.append(
+                f"{spec.name!r}: (None if (v := obj.{spec.name}) is None else {expression})"
+            )
+    source = "def unstructure(obj):\n    return {" + ", ".join(entries) + "}"
+    # The source is built from the model's own field declarations only.
+    exec(source, names)
+    compiled: Callable[[Any], dict[str, Any]] = names["unstructure"]
+    return compiled
 
-    def unstructure_model(obj: Any) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for field_name, dumper in plan:
-            value = getattr(obj, field_name)
-            out[field_name] = value if dumper is None or value is None else dumper(value)
-        return out
 
-    return unstructure_model
+def _dump_expression(
+    tp: Any, var: str, conv: cattrs.Converter, names: dict[str, Any], depth: int
+) -> str | None:
+    """An expression dumping the non-null value ``var`` of type ``tp`` (``None``: as it is)."""
+    if tp in (int, str, bool, float, typing.Any):
+        return None
+    if _is_union(tp):
+        others = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(others) == 1:
+            return _dump_expression(others[0], var, conv, names, depth)
+        if all(_dumper_for(a, conv) is None for a in others):
+            return None
+        name = f"d{len(names)}"  # pragma: no cover - no such field today
+        names[name] = conv.unstructure  # pragma: no cover
+        return f"{name}({var})"  # pragma: no cover
+    if _is_tuple(tp):
+        item = f"x{depth}"
+        inner = _dump_expression(typing.get_args(tp)[0], item, conv, names, depth + 1)
+        if inner is None:
+            return f"list({var})"
+        return f"[{inner} for {item} in {var}]"
+    hook = conv.get_unstructure_hook(tp)
+    if hook is _unstructure_enum:
+        return f"{var}._value_"
+    if hook is _unstructure_temporal:
+        return f"{var}.isoformat()"
+    name = f"d{len(names)}"
+    names[name] = hook
+    return f"{name}({var})"
 
 
 def _dumper_for(tp: Any, conv: cattrs.Converter) -> Callable[[Any], Any] | None:
