@@ -206,6 +206,11 @@ class TestLoad:
         assert loaded.minutes == 45.0
         assert type(loaded.minutes) is float
 
+    def test_huge_whole_number_for_a_decimal(self) -> None:
+        """A whole number too large for a float is out_of_range, not an OverflowError."""
+        doc = {"starts_at": "2026-01-14T09:00:00Z", "minutes": 10**400}
+        assert issues_of(lambda: load(Appointment, doc)) == [("$.minutes", "out_of_range")]
+
     def test_several_problems_in_one_error(self) -> None:
         """Every problem of a document is reported in one error, top to bottom."""
         doc = inventory(

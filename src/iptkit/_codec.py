@@ -77,7 +77,12 @@ def _wrong_type(tp: Any) -> ValidationError:
 
 def _structure_float(value: Any, _: Any) -> Any:
     if type(value) is int:
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            raise ValidationError.single(
+                "$", "out_of_range", "The number is too large to store."
+            ) from None
     return value
 
 
