@@ -1,5 +1,6 @@
 """iptkit: typed models, validation and scheduling for Interpersonal Psychotherapy."""
 
+from iptkit._checks import CHECKS, CheckConfig, CheckInfo, Finding, Severity, check
 from iptkit._classify import (
     STUART_RULES,
     WEISSMAN_RULES,
@@ -74,12 +75,15 @@ from iptkit._schedule import (
 from iptkit._schema import json_schema
 
 __all__ = [
+    "CHECKS",
     "SCHEMA_VERSION",
     "STUART_RULES",
     "WEISSMAN_RULES",
     "Amendment",
     "Attendance",
     "Candidate",
+    "CheckConfig",
+    "CheckInfo",
     "ContactFrequency",
     "ContingencyPolicy",
     "Diagnosis",
@@ -89,6 +93,7 @@ __all__ = [
     "EvidenceRule",
     "Expectation",
     "ExpectationHolder",
+    "Finding",
     "FocusArea",
     "FocusAssessment",
     "FocusDisagreement",
@@ -125,6 +130,7 @@ __all__ = [
     "SessionRecord",
     "SessionStatus",
     "SessionTerms",
+    "Severity",
     "TaskOutcome",
     "Technique",
     "TreatmentContract",
@@ -132,6 +138,7 @@ __all__ = [
     "TreatmentGoal",
     "TriggerRule",
     "ValidationError",
+    "check",
     "classify",
     "compare_focus",
     "dump",
