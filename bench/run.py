@@ -319,6 +319,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--check-repeats", type=int, default=2, help="repeats per check run")
     parser.add_argument("--stream-mb", type=int, default=1000, help="size of the streaming file")
     parser.add_argument("--workdir", type=Path, default=None, help="where corpora go")
+    parser.add_argument(
+        "--times-only", action="store_true", help="only the in-process timings (no subprocesses)"
+    )
     parser.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.memory_child:
@@ -367,6 +370,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         fixed, slope, r2 = linear_fit([(float(n), us) for n, us in costs])
         growth.append(_row([name, *cells, f"{fixed:.0f}", f"{slope:.1f}", f"{r2:.4f}"]))
     print("\n".join([*growth, ""]), flush=True)
+    if args.times_only:
+        (workdir / "results.json").write_text(json.dumps(results, indent=2, default=str))
+        print(f"- load average after: {_load()}")
+        return 0
 
     # Memory holding every loaded course.
     held = min(args.courses, args.held)
