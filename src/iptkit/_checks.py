@@ -763,23 +763,46 @@ def _possible_areas(facts: _Facts, rules: RuleSet) -> set[FocusArea]:
     """Every area :func:`classify` could possibly propose for the course (a superset).
 
     The classifier weighs trigger events, deceased and disputed people and,
-    for interpersonal deficits, any inventory that lists someone.
+    for interpersonal deficits, signs of isolation in an inventory that lists
+    someone.  Deficits is left out only when the rules treat it as the last
+    resort and other evidence surely carries weight: a trigger event inside
+    the timing window (other than a dispute, which a death can void, or a
+    loss that is not a death where grief needs one), or a living person
+    marked as in dispute.
     """
     course = facts.course
-    found = {
-        trigger.area
-        for event in course.life_events
-        for trigger in rules.triggers_for(event.kind)
-        if rules.recognises(trigger.area)
-    }
+    deficits = FocusArea.INTERPERSONAL_DEFICITS
+    found: set[FocusArea] = set()
+    weighty = False
+    for event in course.life_events:
+        for trigger in rules.triggers_for(event.kind):
+            area = trigger.area
+            found.add(area)
+            if (
+                not weighty
+                and area is not deficits
+                and area is not FocusArea.ROLE_DISPUTE
+                and rules.recognises(area)
+                and trigger.weight > 0
+                and not (
+                    area is FocusArea.GRIEF
+                    and rules.grief_requires_death
+                    and event.kind is not LifeEventKind.DEATH
+                )
+                and rules.timing_weight(event.date, facts.onset) > 0
+            ):
+                weighty = True
     inventory = course.inventory
     if inventory is not None and inventory.relationships:
-        found.add(FocusArea.INTERPERSONAL_DEFICITS)
         for relationship in inventory.relationships:
             if relationship.deceased:
                 found.add(FocusArea.GRIEF)
             elif relationship.in_dispute or relationship.has_unmet_expectations:
                 found.add(FocusArea.ROLE_DISPUTE)
+                if relationship.in_dispute and rules.dispute_weight > 0:
+                    weighty = weighty or rules.recognises(FocusArea.ROLE_DISPUTE)
+        if not (rules.deficits_last_resort and weighty):
+            found.add(deficits)
     return {area for area in found if rules.recognises(area)}
 
 
