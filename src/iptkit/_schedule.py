@@ -1200,4 +1200,3 @@ def plan_sessions(
         missed_policy=missed_policy,
         sessions=_derive(sessions, total, protocol),
     )
-
