@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -205,6 +206,16 @@ class TestLoad:
         loaded = load(Appointment, {"starts_at": "2026-01-14T09:00:00Z", "minutes": 45})
         assert loaded.minutes == 45.0
         assert type(loaded.minutes) is float
+
+    @pytest.mark.parametrize("fold", [0, 1])
+    def test_datetime_in_a_daylight_saving_fold_round_trips(self, fold: int) -> None:
+        """01:30 on the New York fall-back night (either occurrence) reads back equal."""
+        zone = ZoneInfo("America/New_York")
+        moment = dt.datetime(2026, 11, 1, 1, 30, fold=fold, tzinfo=zone)
+        appointment = Appointment(starts_at=moment)
+        assert appointment.starts_at.utcoffset() == moment.utcoffset()
+        assert appointment.starts_at.replace(tzinfo=None) == moment.replace(tzinfo=None)
+        assert load(Appointment, dump(appointment)) == appointment
 
     def test_huge_whole_number_for_a_decimal(self) -> None:
         """A whole number too large for a float is out_of_range, not an OverflowError."""

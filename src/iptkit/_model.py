@@ -497,6 +497,38 @@ def _compile_fast(cls: type) -> _Fast:
     return fast
 
 
+_INSTANT_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _instant_fields(cls: type) -> tuple[str, ...]:
+    """Names of the fields of ``cls`` holding one datetime (or ``None``)."""
+    names = _INSTANT_FIELDS.get(cls)
+    if names is None:
+        names = tuple(
+            spec.name
+            for spec in field_specs(cls)
+            if spec.type is dt.datetime or spec.type == (dt.datetime | None)
+        )
+        _INSTANT_FIELDS[cls] = names
+    return names
+
+
+def _fix_offsets(self: Any, cls: type) -> None:
+    """Store each datetime with a fixed UTC offset instead of a zone's rules.
+
+    The instant, the offset and the wall-clock time are kept; only the zone
+    object goes (a model that needs the zone keeps its IANA name in a field).
+    Without this a datetime in a daylight-saving fold or gap would never
+    compare equal to the same instant read back from JSON, which carries
+    the offset only.
+    """
+    for name in _instant_fields(cls):
+        value = getattr(self, name)
+        if value is not None and type(value.tzinfo) is not dt.timezone:
+            offset = value.utcoffset()
+            object.__setattr__(self, name, value.replace(tzinfo=dt.timezone(offset), fold=0))
+
+
 def _post_init(self: Any) -> None:
     cls = type(self)
     fast = _FAST.get(cls) or _compile_fast(cls)
@@ -507,6 +539,7 @@ def _post_init(self: Any) -> None:
             first = next(found, None)
             if first is not None:
                 raise ValidationError([first, *found])
+        _fix_offsets(self, cls)
         return
     issues: list[Issue] = []
     for spec in field_specs(cls):
@@ -517,6 +550,7 @@ def _post_init(self: Any) -> None:
             issues.extend(invariants())
     if issues:
         raise ValidationError(issues)
+    _fix_offsets(self, cls)
 
 
 @typing.overload
