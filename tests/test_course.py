@@ -28,7 +28,7 @@ from iptkit import (
     TreatmentGoal,
     evolve,
 )
-from iptkit.measures import PHQ9, Measurement, score
+from iptkit.measures import PHQ9, InstrumentId, Measurement, score
 from iptkit.protocols import IPT_UK, STANDARD
 from iptkit.testing import courses
 
@@ -365,6 +365,27 @@ class TestDerivedViews:
             _record(3, Phase.INITIAL, scores=(phq,)),
         )
         assert _course(records).measured_sessions() == (1, 3)
+
+
+class TestOutcomes:
+    """Baseline against latest score per instrument (reference §7.2)."""
+
+    def test_response_and_remission(self) -> None:
+        """PHQ-9 from 18 to 4: a drop of 78%, a response, and remission (total below 5)."""
+        records = (
+            _record(1, Phase.INITIAL, scores=(score(PHQ9, [2, 2, 2, 2, 2, 2, 2, 2, 2]),)),
+            _record(2, Phase.INITIAL, scores=(score(PHQ9, [1, 1, 1, 1, 0, 0, 0, 0, 0]),)),
+        )
+        outcome = _course(records).outcomes()[InstrumentId.PHQ9]
+        assert outcome.baseline.total == 18
+        assert outcome.follow_up.total == 4
+        assert outcome.response is True
+        assert outcome.remission is True
+
+    def test_single_measure_has_no_outcome(self) -> None:
+        """An instrument measured once has no outcome yet."""
+        records = (_record(1, Phase.INITIAL, scores=(score(PHQ9, [1] * 9),)),)
+        assert _course(records).outcomes() == {}
 
 
 class TestGeneratedCourses:

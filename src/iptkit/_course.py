@@ -28,7 +28,7 @@ from iptkit._life_events import LifeEvent
 from iptkit._model import field, model
 from iptkit._protocol import STANDARD, Phase, Protocol, phase_lengths
 from iptkit._schedule import Schedule, SessionKind
-from iptkit.measures import Measurement, Score
+from iptkit.measures import Change, InstrumentId, Measurement, Score, change
 
 __all__ = [
     "Attendance",
@@ -499,6 +499,25 @@ class TreatmentCourse:
             found.append((measurement.taken_on, measurement.session_number, measurement.score))
         found.sort(key=lambda item: item[0])
         return tuple(found)
+
+    def outcomes(self) -> dict[InstrumentId, Change]:
+        """Baseline (first) against latest score for each instrument measured twice or more.
+
+        Uses :func:`iptkit.measures.change` with its defaults (a drop of half
+        or more is a response; the instrument's remission threshold).
+        """
+        first: dict[InstrumentId, Score] = {}
+        last: dict[InstrumentId, Score] = {}
+        count: dict[InstrumentId, int] = {}
+        for _, _, found in self.all_scores():
+            first.setdefault(found.instrument, found)
+            last[found.instrument] = found
+            count[found.instrument] = count.get(found.instrument, 0) + 1
+        return {
+            instrument: change(first[instrument], last[instrument])
+            for instrument in first
+            if count[instrument] > 1
+        }
 
     def measured_sessions(self) -> tuple[int, ...]:
         """Acute session numbers at which at least one measure was taken."""
