@@ -16,66 +16,11 @@ from hypothesis import strategies as st
 
 import iptkit
 import iptkit.testing
-from _helpers import assert_only_json, public_documents, public_models
+from _helpers import assert_only_json, json_values, mutated, public_documents, public_models
 from iptkit import ValidationError
 
 MODELS = public_models()
 DOCUMENTS = public_documents()
-
-json_scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=8)
-)
-json_values = st.recursive(
-    json_scalars,
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
-    ),
-    max_leaves=20,
-)
-
-
-def _nodes(value: Any, trail: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every path (as a tuple of keys and indexes) into a JSON value."""
-    found = [trail]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found.extend(_nodes(item, (*trail, key)))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found.extend(_nodes(item, (*trail, index)))
-    return found
-
-
-def _replace(value: Any, trail: tuple[Any, ...], new: Any) -> Any:
-    if not trail:
-        return new
-    head, *rest = trail
-    if isinstance(value, dict):
-        return {**value, head: _replace(value[head], tuple(rest), new)}
-    copy = list(value)
-    copy[head] = _replace(copy[head], tuple(rest), new)
-    return copy
-
-
-@st.composite
-def mutated(draw: st.DrawFn, cls: type) -> Any:
-    """A valid document of ``cls`` with one part swapped, added or removed."""
-    doc = iptkit.dump(draw(st.from_type(cls)))
-    trail = draw(st.sampled_from(_nodes(doc)))
-    kind = draw(st.sampled_from(["replace", "add_key", "drop_key"]))
-    target = doc
-    for step in trail:
-        target = target[step]
-    if kind == "add_key" and isinstance(target, dict):
-        return _replace(doc, trail, {**target, draw(st.text(max_size=8)): draw(json_values)})
-    if kind == "drop_key" and isinstance(target, dict) and target:
-        key = draw(st.sampled_from(sorted(target)))
-        return _replace(doc, trail, {k: v for k, v in target.items() if k != key})
-    return _replace(doc, trail, draw(json_values))
 
 
 def _load_or_issues(cls: type, doc: Any) -> object:

@@ -25,7 +25,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 import iptkit
 import iptkit.testing
-from _helpers import public_documents, public_models
+from _helpers import mutated, public_documents, public_models, value_at
 from iptkit import Issue, ValidationError
 from iptkit._model import field, field_specs, is_model, model
 from iptkit._schema import DATE_PATTERN, DATETIME_PATTERN, ecma_pattern
@@ -149,13 +149,6 @@ def without_cross_field_rules(cls: type) -> Iterator[None]:
             setattr(owner, "_invariants", method)  # noqa: B010
 
 
-def value_at(doc: Any, loc: tuple[str | int, ...]) -> Any:
-    """The value of ``doc`` at ``loc``."""
-    for step in loc:
-        doc = doc[step]
-    return doc
-
-
 def is_integral_float(value: Any) -> bool:
     """Whether ``value`` is a decimal number with nothing after the point, like 2.0."""
     return type(value) is float and value.is_integer()
@@ -197,73 +190,6 @@ def assert_agreement(cls: type, checker: Draft202012Validator, doc: Any) -> None
 
 # Mutations: a valid document with one part changed, biased towards values near
 # the edges of what the schema states (bounds, lengths, dates, integral floats).
-
-json_scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=8)
-)
-json_values = st.recursive(
-    json_scalars,
-    lambda children: (
-        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
-    ),
-    max_leaves=10,
-)
-edge_values = (
-    st.integers(-2, 102)
-    | st.sampled_from([0.0, 1.0, 2.0, 2.5, -1.0, "", "x", "a" * 65, "A1", "a_1", "a\n", []])
-    | st.from_regex(r"[0-9]{4}-(0[0-9]|1[0-3])-[0-3][0-9]", fullmatch=True)
-    | st.from_regex(
-        r"20[0-9]{2}-0[1-3]-[0-3][0-9]T[0-2][0-9]:[0-6][0-9](:[0-6][0-9])?(Z|[+-][0-2][0-9]:00)?",
-        fullmatch=True,
-    )
-)
-
-
-def _nodes(value: Any, trail: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every path (keys and indexes) into a JSON value."""
-    found = [trail]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found.extend(_nodes(item, (*trail, key)))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found.extend(_nodes(item, (*trail, index)))
-    return found
-
-
-def _replace(value: Any, trail: tuple[Any, ...], new: Any) -> Any:
-    if not trail:
-        return new
-    head, *rest = trail
-    if isinstance(value, dict):
-        return {**value, head: _replace(value[head], tuple(rest), new)}
-    copy = list(value)
-    copy[head] = _replace(copy[head], tuple(rest), new)
-    return copy
-
-
-@st.composite
-def mutated(draw: st.DrawFn, cls: type) -> Any:
-    """A valid document of ``cls`` with one part replaced, added, dropped or duplicated."""
-    doc = iptkit.dump(draw(st.from_type(cls)))
-    trail = draw(st.sampled_from(_nodes(doc)))
-    target = value_at(doc, trail)
-    kind = draw(st.sampled_from(["edge", "any", "add_key", "drop_key", "grow_list"]))
-    if kind == "add_key" and isinstance(target, dict):
-        key = draw(st.text(max_size=8) | st.sampled_from(["schema_version", "label", "x"]))
-        return _replace(doc, trail, {**target, key: draw(json_values)})
-    if kind == "drop_key" and isinstance(target, dict) and target:
-        key = draw(st.sampled_from(sorted(target)))
-        return _replace(doc, trail, {k: v for k, v in target.items() if k != key})
-    if kind == "grow_list" and isinstance(target, list) and target:
-        return _replace(doc, trail, [*target, *target])
-    if kind == "any":
-        return _replace(doc, trail, draw(json_values))
-    return _replace(doc, trail, draw(edge_values))
 
 
 # --------------------------------------------------------------------------
