@@ -218,10 +218,13 @@ def setup(app: Sphinx) -> None:
 # Only the ``{doctest}`` blocks of the pages: pytest already runs the examples in
 # docstrings (``--doctest-modules``).
 doctest_test_doctest_blocks = ""
-doctest_global_setup = """
+_EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "data"
+doctest_global_setup = f"""
 import datetime as dt
+from pathlib import Path
 import iptkit
 from iptkit import *
+EXAMPLES = Path({str(_EXAMPLES)!r})
 """
 
 # -- HTML ---------------------------------------------------------------------
