@@ -574,10 +574,11 @@ def _check_series(records: list[tuple[int, SessionRecord]], kind: str) -> Iterat
                 "duplicate_start",
                 f"Two {kind} sessions start at the same time.",
             )
+    by_index = dict(records)
     for index, record in records:
         if not record.counts:
             replacement = numbers_seen.get(record.number)
-            if replacement is not None and dict(records)[replacement].starts_at <= record.starts_at:
+            if replacement is not None and by_index[replacement].starts_at <= record.starts_at:
                 yield Issue(
                     f"$.sessions[{index}].starts_at",
                     "start_order",

@@ -509,6 +509,18 @@ def _item_issues(info: Instrument, items: tuple[int | str, ...]) -> list[Issue]:
     return [issue for issue in found if issue is not None]
 
 
+def _plainly_valid(info: Instrument, items: tuple[int | str, ...], total: int) -> bool:
+    """Fast test for the common case: whole numbers in range that sum to ``total``."""
+    if len(items) != info.item_count:
+        return False
+    found = 0
+    for answer, top in zip(items, info.item_max, strict=True):
+        if type(answer) is not int or not 0 <= answer <= top:
+            return False
+        found += answer
+    return found == total
+
+
 def _total_issue(info: Instrument, total: int) -> Issue | None:
     if not 0 <= total <= info.max_total:
         return Issue(
@@ -545,12 +557,15 @@ class Score:
 
     def _invariants(self) -> Iterator[Issue]:
         info = INSTRUMENTS[self.instrument]
+        items = self.items
+        if items is not None and _plainly_valid(info, items, self.total):
+            return
         total_issue = _total_issue(info, self.total)
-        if self.items is not None:
-            item_issues = _item_issues(info, self.items)
+        if items is not None:
+            item_issues = _item_issues(info, items)
             yield from item_issues
             if not item_issues and total_issue is None:
-                expected = sum(_answer_value(a) for a in self.items)
+                expected = sum(_answer_value(a) for a in items)
                 if expected != self.total:
                     yield Issue(
                         "$.total",

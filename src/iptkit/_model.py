@@ -522,7 +522,10 @@ def _fix_offsets(self: Any, cls: type) -> None:
     compare equal to the same instant read back from JSON, which carries
     the offset only.
     """
-    for name in _instant_fields(cls):
+    names = _INSTANT_FIELDS.get(cls)
+    if names is None:
+        names = _instant_fields(cls)
+    for name in names:
         value = getattr(self, name)
         if value is not None and type(value.tzinfo) is not dt.timezone:
             offset = value.utcoffset()
