@@ -314,6 +314,14 @@ class TreatmentContract:
             return self.amendments[-1].new_total
         return self.sessions.total
 
+    def total_on(self, day: dt.date) -> int:
+        """The contracted acute total in force on ``day`` (amendments agreed by then)."""
+        total = self.sessions.total
+        for amendment in self.amendments:
+            if amendment.agreed_on <= day:
+                total = amendment.new_total
+        return total
+
     def phase_of(self, number: int) -> Phase:
         """Return the phase of acute session ``number`` under the amended total.
 

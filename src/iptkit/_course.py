@@ -21,12 +21,12 @@ from collections.abc import Iterator
 from itertools import pairwise
 
 from iptkit._contract import MaintenanceAgreement, Modality, TreatmentContract
-from iptkit._errors import Issue, ValidationError
+from iptkit._errors import Issue
 from iptkit._focus import FocusArea
 from iptkit._inventory import InterpersonalInventory
 from iptkit._life_events import LifeEvent
 from iptkit._model import field, model
-from iptkit._protocol import STANDARD, Phase, Protocol, phase_lengths
+from iptkit._protocol import STANDARD, Phase, Protocol, phase_of
 from iptkit._schedule import Schedule, SessionKind
 from iptkit.measures import Change, InstrumentId, Measurement, Score, change
 
@@ -349,11 +349,7 @@ class TreatmentCourse:
         """The contracted acute total in force on ``day`` (amendments agreed by then)."""
         if self.contract is None:
             return None
-        total = self.contract.sessions.total
-        for amendment in self.contract.amendments:
-            if amendment.agreed_on <= day:
-                total = amendment.new_total
-        return total
+        return self.contract.total_on(day)
 
     def _check_numbering(self) -> Iterator[Issue]:
         acute: list[tuple[int, SessionRecord]] = []
@@ -416,11 +412,9 @@ class TreatmentCourse:
                     f"Session {record.number} is beyond the {final_total} sessions contracted.",
                 )
                 continue
-            zone_day = record.starts_at.date()
-            total = self.total_on(zone_day) or final_total
-            total = max(total, record.number)
-            expected = _phase(record.number, total, self.protocol)
-            if expected is not None and record.phase is not expected:
+            total = max(self.contract.total_on(record.starts_at.date()), record.number)
+            expected = phase_of(record.number, total, self.protocol)
+            if record.phase is not expected:
                 yield Issue(
                     f"$.sessions[{index}].phase",
                     "phase_mismatch",
@@ -523,19 +517,6 @@ class TreatmentCourse:
         """Acute session numbers at which at least one measure was taken."""
         numbers = {number for _, number, _ in self.all_scores() if number is not None}
         return tuple(sorted(numbers))
-
-
-def _phase(number: int, total: int, protocol: Protocol) -> Phase | None:
-    """The phase rule 3 gives, or ``None`` when the total is too short to say."""
-    try:
-        initial, middle, _ = phase_lengths(total, protocol)
-    except ValidationError:  # a total below 3: no phase can be expected
-        return None
-    if number <= initial:
-        return Phase.INITIAL
-    if number <= initial + middle:
-        return Phase.MIDDLE
-    return Phase.TERMINATION
 
 
 def _check_series(records: list[tuple[int, SessionRecord]], kind: str) -> Iterator[Issue]:

@@ -279,7 +279,7 @@ def _acute_records(
             break
         made_up = attendance in _MISSED and draw(st.booleans())
         day = starts_at.date()
-        in_force = _total_on(contract, day)
+        in_force = contract.total_on(day)
         phase = phase_of(number, max(in_force, number), protocol)
         records.append(
             _record(
@@ -297,14 +297,6 @@ def _acute_records(
         if not made_up:
             number += 1
     return records
-
-
-def _total_on(contract: TreatmentContract, day: dt.date) -> int:
-    total = contract.sessions.total
-    for amendment in contract.amendments:
-        if amendment.agreed_on <= day:
-            total = amendment.new_total
-    return total
 
 
 st.register_type_strategy(Diagnosis, diagnoses())
