@@ -68,7 +68,7 @@ from iptkit import (
     TreatmentGoal,
     evolve,
 )
-from iptkit._synth import write_corpus
+from iptkit._cli._synth import write_corpus
 from iptkit.measures import GAD7, PHQ9, Measurement, Score, from_total, score
 from iptkit.protocols import ADOLESCENT, IPT_UK, STANDARD
 

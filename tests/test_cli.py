@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import pytest
 
 import iptkit
-from iptkit import _cli_documents as documents
+from iptkit._cli import _documents as documents
 from iptkit.protocols import BRIEF, STANDARD
 
 SRC = Path(iptkit.__file__).resolve().parent.parent

@@ -27,8 +27,8 @@ import iptkit
 import iptkit.testing
 from _helpers import mutated, public_documents, public_models, value_at
 from iptkit import Issue, ValidationError
+from iptkit._io._schema import DATE_PATTERN, DATETIME_PATTERN, ecma_pattern
 from iptkit._model import field, field_specs, is_model, model
-from iptkit._schema import DATE_PATTERN, DATETIME_PATTERN, ecma_pattern
 
 # --------------------------------------------------------------------------
 # A document with every kind of field the model framework supports

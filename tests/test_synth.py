@@ -25,8 +25,8 @@ from iptkit import (
     dumps,
     loads,
 )
-from iptkit._synth import DEFECTS, DEPARTURES, WIDE, CorpusLine, iter_corpus, synth_course
-from iptkit._synth import write_corpus as write
+from iptkit._cli._synth import DEFECTS, DEPARTURES, WIDE, CorpusLine, iter_corpus, synth_course
+from iptkit._cli._synth import write_corpus as write
 from iptkit.measures import INSTRUMENTS, InstrumentId, change
 from iptkit.protocols import ADOLESCENT, IPT_UK, STANDARD, STUART
 

@@ -15,7 +15,6 @@ from iptkit._classify import (
     classify,
     compare_focus,
 )
-from iptkit._codec import SCHEMA_VERSION, dump, dumps, load, loads
 from iptkit._contract import (
     Amendment,
     ContingencyPolicy,
@@ -52,6 +51,9 @@ from iptkit._inventory import (
     RelationshipChange,
     RelationshipRole,
 )
+from iptkit._io._codec import SCHEMA_VERSION, dump, dumps, load, loads
+from iptkit._io._ical import to_ical
+from iptkit._io._schema import json_schema
 from iptkit._life_events import LifeEvent, LifeEventKind
 from iptkit._model import evolve
 from iptkit._protocol import (
@@ -72,7 +74,6 @@ from iptkit._schedule import (
     SessionStatus,
     plan_sessions,
 )
-from iptkit._schema import json_schema
 
 __all__ = [
     "CHECKS",
@@ -150,4 +151,5 @@ __all__ = [
     "phase_lengths",
     "phase_of",
     "plan_sessions",
+    "to_ical",
 ]

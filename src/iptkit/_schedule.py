@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import hashlib
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar, cast
 
@@ -854,37 +853,6 @@ class Schedule:
         total = changes["amendments"][-1].new_total if changes.get("amendments") else self.total
         derived = _derive(sessions, total, self.protocol)
         return _replace(self, sessions=derived, **changes)
-
-    def to_ical(self, *, stamp: dt.datetime | None = None) -> str:
-        """Return the schedule as RFC 5545 iCalendar text, one event per session.
-
-        Each event has a stable UID (see :meth:`uid`), ``DTSTART`` with the
-        schedule's zone as ``TZID``, a ``DURATION``, a title such as
-        ``IPT session 3 (middle)`` and ``STATUS:CANCELLED`` for missed or
-        cancelled sessions.  Lines end in CRLF and are folded at 75 octets.
-
-        Args:
-            stamp: the ``DTSTAMP`` of every event; by default now.  Pass a
-                fixed value for byte-identical output.
-
-        Raises:
-            ValidationError: ``stamp`` is naive (``naive_datetime``).
-        """
-        from iptkit._ical import schedule_to_ical
-
-        return schedule_to_ical(self, stamp=stamp)
-
-    def uid(self, session: ScheduledSession) -> str:
-        """Return the stable iCalendar UID of ``session``.
-
-        It depends on the zone, the first slot of the series, and the
-        session's kind and number, so the same schedule always gives the
-        same UIDs, and a moved session keeps its UID.
-        """
-        key = "|".join(
-            (self.zone, self.first_start.isoformat(), session.kind.value, str(session.number))
-        )
-        return hashlib.sha256(key.encode()).hexdigest()[:32] + "@iptkit"
 
     # ------------------------------------------------------------------
     # Invariants (arithmetic only: no recurrence on the load path)

@@ -35,9 +35,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
-from iptkit import _cli_documents as documents
-from iptkit._codec import load, loads, parse_json
+from iptkit._cli import _documents as documents
 from iptkit._errors import IptkitError, Issue, ValidationError
+from iptkit._io._codec import load, loads, parse_json
 
 __all__ = ["EXIT_OK", "EXIT_PROBLEMS", "EXIT_USAGE", "build_parser", "check_chunk", "main"]
 
@@ -614,8 +614,6 @@ def _command_schedule(args: argparse.Namespace) -> int:
     try:
         contract = _read_document("contract", args.contract)
         schedule = documents.plan_schedule(contract)
-    except LookupError as exc:
-        raise UsageError(str(exc)) from None
     except ValidationError as exc:
         print(f"iptkit schedule: {args.contract} is not a valid contract:", file=sys.stderr)
         for issue in exc.issues:
@@ -640,10 +638,7 @@ def _command_schedule(args: argparse.Namespace) -> int:
 
 def _command_schema(args: argparse.Namespace) -> int:
     cls = documents.document_type(_document_kind(args.document))
-    try:
-        schema = documents.json_schema(cls)
-    except LookupError as exc:
-        raise UsageError(str(exc)) from None
+    schema = documents.json_schema(cls)
     print(json.dumps(schema, indent=2, ensure_ascii=False))
     return EXIT_OK
 
@@ -665,8 +660,6 @@ def _command_synth(args: argparse.Namespace) -> int:
                     seed=args.seed,
                     invalid_fraction=args.invalid_fraction,
                 )
-    except LookupError as exc:
-        raise UsageError(str(exc)) from None
     except OSError as exc:
         msg = f"cannot write {args.output!r}: {exc.strerror or type(exc).__name__}"
         raise UsageError(msg) from None

@@ -10,7 +10,6 @@ the command line itself never reaches into them directly.
 from __future__ import annotations
 
 import functools
-import importlib
 from typing import Any, TextIO
 
 import iptkit
@@ -89,42 +88,29 @@ def findings(document: Any, protocol: Any = None) -> list[FindingRow]:
 
     Only treatment courses have findings; other documents have none.
     """
-    check = getattr(iptkit, "check", None)
-    if check is None or document_kind(type(document)) != DEFAULT_DOCUMENT:
+    if document_kind(type(document)) != DEFAULT_DOCUMENT:
         return []
     return [
-        (str(getattr(f.severity, "value", f.severity)), f.code, f.path, f.message)
-        for f in check(document, protocol=protocol)
+        (f.severity.value, f.code, f.path, f.message)
+        for f in iptkit.check(document, protocol=protocol)
     ]
 
 
 def json_schema(cls: type) -> dict[str, Any]:
-    """Return the JSON Schema of a document class.
+    """Return the JSON Schema of a document class."""
+    from iptkit._io._schema import json_schema as export
 
-    Raises:
-        LookupError: this release has no JSON Schema export.
-    """
-    export = getattr(iptkit, "json_schema", None)
-    if export is None:
-        msg = "the JSON Schema export is not available in this release"
-        raise LookupError(msg)
-    schema: dict[str, Any] = export(cls)
-    return schema
+    return export(cls)
 
 
 def plan_schedule(contract: Any) -> Any:
     """Return the planned schedule of a treatment contract.
 
     Raises:
-        LookupError: this release cannot plan schedules.
         ValidationError: the contract cannot be scheduled.
         ScheduleError: the contract cannot be scheduled.
     """
-    schedule_cls = getattr(iptkit, "Schedule", None)
-    if schedule_cls is None:
-        msg = "schedule planning is not available in this release"
-        raise LookupError(msg)
-    return schedule_cls.from_contract(contract)
+    return iptkit.Schedule.from_contract(contract)
 
 
 def schedule_rows(schedule: Any) -> list[ScheduleRow]:
@@ -149,8 +135,9 @@ def schedule_rows(schedule: Any) -> list[ScheduleRow]:
 
 def schedule_ical(schedule: Any) -> str:
     """Return a schedule as iCalendar text."""
-    text: str = schedule.to_ical()
-    return text
+    from iptkit._io._ical import to_ical
+
+    return to_ical(schedule)
 
 
 def _text(value: Any) -> str:
@@ -160,14 +147,7 @@ def _text(value: Any) -> str:
 
 
 def write_corpus(out: TextIO, *, courses: int, seed: int, invalid_fraction: float) -> None:
-    """Write a synthetic corpus of course documents as JSON Lines to ``out``.
+    """Write a synthetic corpus of course documents as JSON Lines to ``out``."""
+    from iptkit._cli._synth import write_corpus as write
 
-    Raises:
-        LookupError: this release has no corpus generator.
-    """
-    try:
-        synth = importlib.import_module("iptkit._synth")
-    except ModuleNotFoundError:
-        msg = "the synthetic corpus generator is not available in this release"
-        raise LookupError(msg) from None
-    synth.write_corpus(out, courses=courses, seed=seed, invalid_fraction=invalid_fraction)
+    write(out, courses=courses, seed=seed, invalid_fraction=invalid_fraction)

@@ -36,6 +36,7 @@ from typing import Any, TypeVar
 import cattrs
 
 from iptkit._errors import Issue, ValidationError, join_path, relocate
+from iptkit._io._migrations import SCHEMA_VERSION, upgrade
 from iptkit._model import check_fields, describe, document_kind, field_specs, is_model
 
 __all__ = [
@@ -49,13 +50,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-#: The ``schema_version`` this release writes into top-level documents.
-SCHEMA_VERSION = 1
-
-#: Migrations from older schema versions: ``version -> upgrade(document)``.
-#: Each takes a document of that version and returns one of the next version.
-_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _DATETIME = re.compile(
@@ -448,33 +442,6 @@ def _check_model_class(cls: Any) -> None:
         raise TypeError(msg)
 
 
-def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
-    """Check ``schema_version`` and return the document at the current version."""
-    if "schema_version" not in data:
-        raise ValidationError.single(
-            "$.schema_version",
-            "missing_field",
-            "The document has no schema_version.",
-        )
-    version = data["schema_version"]
-    if type(version) is not int:
-        raise ValidationError.single(
-            "$.schema_version", "wrong_type", "The schema_version must be a whole number."
-        )
-    if version > SCHEMA_VERSION or version < 1:
-        raise ValidationError.single(
-            "$.schema_version",
-            "unsupported_schema_version",
-            f"Schema version {version} is not supported; this release reads "
-            f"versions 1 to {SCHEMA_VERSION}.",
-        )
-    body = {k: v for k, v in data.items() if k != "schema_version"}
-    while version < SCHEMA_VERSION:
-        body = _MIGRATIONS[version](body)
-        version += 1
-    return body
-
-
 def load(cls: type[T], data: Any) -> T:
     """Build a ``cls`` from a JSON value (dicts, lists, strings, numbers, ...).
 
@@ -494,10 +461,11 @@ def load(cls: type[T], data: Any) -> T:
     1
     """
     _check_model_class(cls)
-    if document_kind(cls) is not None:
+    kind = document_kind(cls)
+    if kind is not None:
         if type(data) is not dict:
             raise ValidationError.single("$", "wrong_type", f"Expected an object ({cls.__name__}).")
-        data = _upgrade(data)
+        data = upgrade(kind, data)
     hook = converter.get_structure_hook(cls)
     result: T = hook(data, cls)
     return result

@@ -39,7 +39,7 @@ from typing import Any
 
 import attrs
 
-from iptkit._codec import SCHEMA_VERSION, converter
+from iptkit._io._codec import SCHEMA_VERSION, converter
 from iptkit._model import Constraints, document_kind, field_specs, is_model
 
 __all__ = [

@@ -60,7 +60,6 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from iptkit._codec import SCHEMA_VERSION, dumps, loads
 from iptkit._contract import (
     MAX_ACUTE_SESSIONS,
     Amendment,
@@ -97,6 +96,7 @@ from iptkit._inventory import (
     RelationshipChange,
     RelationshipRole,
 )
+from iptkit._io._codec import SCHEMA_VERSION, dumps, loads
 from iptkit._life_events import LifeEvent, LifeEventKind
 from iptkit._model import field_specs, is_model
 from iptkit._protocol import (
