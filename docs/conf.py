@@ -121,7 +121,7 @@ def _field_lines(spec: Any) -> list[str]:
     from iptkit._model import describe
 
     c = spec.constraints
-    facts = [describe(spec.type), "required" if spec.required else "optional"]
+    facts = [describe(spec.shape), "required" if spec.required else "optional"]
     if c.ge is not None and c.le is not None:
         facts.append(f"{c.ge} to {c.le}")
     elif c.ge is not None:

@@ -8,7 +8,8 @@ The wire rules (each enforced by a structure hook registered on a cattrs
   missing required key too (``missing_field``);
 * no coercion: ``"no"`` is not a boolean, ``3.9`` is not a whole number,
   ``12`` is not text, a text is not a list (``wrong_type``); a whole number is
-  accepted where a decimal number is expected;
+  accepted where a decimal number is expected, and stored as the float of the
+  same value (the model does this, for objects built in code too);
 * a date is text ``YYYY-MM-DD``; a date and time is ISO 8601 text with a UTC
   offset (``Z`` or ``+HH:MM``); a datetime without one is refused
   (``naive_datetime``);
@@ -17,7 +18,8 @@ The wire rules (each enforced by a structure hook registered on a cattrs
 * a top-level document carries ``schema_version``; a version this release
   does not know is refused (``unsupported_schema_version``).
 
-Every problem of a document is reported in one :class:`~iptkit.ValidationError`.
+Every problem of a document is reported in one :class:`~iptkit.ValidationError`;
+messages say what kind of value was found, never the value itself.
 Field problems are found even when a sibling field fails; an object's
 cross-field rules run once all its fields loaded.
 """
@@ -28,8 +30,6 @@ import datetime as dt
 import enum
 import json
 import re
-import types
-import typing
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -37,7 +37,17 @@ import cattrs
 
 from iptkit._errors import Issue, ValidationError, join_path, relocate
 from iptkit._io._migrations import SCHEMA_VERSION, upgrade
-from iptkit._model import check_fields, describe, document_kind, field_specs, is_model
+from iptkit._model import check_fields, document_kind, field_specs
+from iptkit._types import (
+    SCALARS,
+    Kind,
+    TypeShape,
+    compile_function,
+    describe,
+    is_model,
+    shape_of,
+    value_words,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -60,29 +70,59 @@ _DATETIME = re.compile(
 _Hook = Callable[[Any, Any], Any]
 
 
-def _passthrough(value: Any, _: Any) -> Any:
-    """Hand the value to the model unchanged; the model checks its type."""
-    return value
+# --------------------------------------------------------------------------
+# Messages
+# --------------------------------------------------------------------------
+
+#: The Python types of decoded JSON values.
+_JSON_TYPES = frozenset({dict, list, str, int, float, bool, type(None)})
 
 
-def _wrong_type(tp: Any) -> ValidationError:
-    return ValidationError.single("$", "wrong_type", f"Expected {describe(tp)}.")
+def _wrong_type(shape: TypeShape, value: Any) -> ValidationError:
+    """A ``wrong_type`` error for ``value`` where a JSON value of ``shape`` belongs.
+
+    The message says what kind of value arrived, never what it says.  A Python
+    object that JSON cannot hold (a ``datetime``, a tuple, a model) gets a
+    message saying that :func:`load` reads JSON.
+    """
+    kind = shape.kind
+    if type(value) in _JSON_TYPES:
+        words = f"an object ({shape.model_class.__name__})" if kind is Kind.MODEL else None
+        message = f"Expected {words or describe(shape)}; got {value_words(value)}."
+    else:
+        if kind is Kind.TUPLE:
+            wanted = "a JSON array"
+        elif kind is Kind.MODEL:
+            wanted = f"a JSON object ({shape.model_class.__name__})"
+        else:
+            wanted = f"a JSON string holding {describe(shape)}"
+        message = (
+            f"Expected {wanted}; got a Python {type(value).__name__} object,"
+            " which load() does not read."
+        )
+    return ValidationError.single("$", "wrong_type", message)
 
 
-def _structure_float(value: Any, _: Any) -> Any:
-    if type(value) is int:
-        try:
-            return float(value)
-        except OverflowError:
-            raise ValidationError.single(
-                "$", "out_of_range", "The number is too large to store."
-            ) from None
-    return value
+# --------------------------------------------------------------------------
+# Structuring
+# --------------------------------------------------------------------------
+
+
+def _needs_hook(shape: TypeShape) -> bool:
+    """Whether a JSON value of ``shape`` must be converted before the model gets it.
+
+    Plain values (numbers, text, booleans) go to the model unchanged: the
+    model checks their type, and stores a whole number given for a decimal
+    field as a float.
+    """
+    if shape.kind is Kind.OPTIONAL:
+        return _needs_hook(shape.inner)
+    return shape.kind not in SCALARS and shape.kind is not Kind.UNION
 
 
 def _structure_date(value: Any, _: Any) -> dt.date:
     if type(value) is not str:
-        raise _wrong_type(dt.date)
+        raise _wrong_type(shape_of(dt.date), value)
     if _DATE.match(value):
         try:
             return dt.date.fromisoformat(value)
@@ -93,7 +133,7 @@ def _structure_date(value: Any, _: Any) -> dt.date:
 
 def _structure_datetime(value: Any, _: Any) -> dt.datetime:
     if type(value) is not str:
-        raise _wrong_type(dt.datetime)
+        raise _wrong_type(shape_of(dt.datetime), value)
     if _DATETIME.match(value):
         try:
             parsed = dt.datetime.fromisoformat(value)
@@ -114,198 +154,194 @@ def _structure_datetime(value: Any, _: Any) -> dt.datetime:
     )
 
 
-def _make_enum_hook(tp: type[enum.Enum], _: cattrs.Converter) -> _Hook:
-    members: Mapping[Any, enum.Enum] = tp._value2member_map_
-    allowed = ", ".join(repr(m.value) for m in tp)
+def _enum_hook(shape: TypeShape) -> _Hook:
+    members: Mapping[Any, enum.Enum] = shape.enum_class._value2member_map_
+    allowed = ", ".join(repr(m.value) for m in shape.enum_class)
 
     def structure_enum(value: Any, _: Any) -> enum.Enum:
         if type(value) is not str:
-            raise _wrong_type(tp)
+            raise _wrong_type(shape, value)
         member = members.get(value)
         if member is None:
             raise ValidationError.single(
-                "$", "invalid_value", f"{value[:40]!r} is not allowed here; use one of {allowed}."
+                "$",
+                "invalid_value",
+                f"The text is not an allowed value here; use one of {allowed}.",
             )
         return member
 
     return structure_enum
 
 
-def _is_tuple(tp: Any) -> bool:
-    return typing.get_origin(tp) is tuple
-
-
-def _make_tuple_hook(tp: Any, conv: cattrs.Converter) -> _Hook:
-    item_type = typing.get_args(tp)[0]
-    item_hook = conv.get_structure_hook(item_type)
-    if item_hook is _passthrough:
+def _tuple_hook(shape: TypeShape, conv: cattrs.Converter) -> _Hook:
+    item_shape = shape.inner
+    if not _needs_hook(item_shape):
 
         def structure_plain_list(value: Any, _: Any) -> tuple[Any, ...]:
             if type(value) is not list:
-                raise _wrong_type(tp)
+                raise _wrong_type(shape, value)
             return tuple(value)
 
         return structure_plain_list
+    item_type = item_shape.hint
+    item_hook = conv.get_structure_hook(item_type)
 
     def structure_list(value: Any, _: Any) -> tuple[Any, ...]:
         if type(value) is not list:
-            raise _wrong_type(tp)
+            raise _wrong_type(shape, value)
+        if not value:
+            return ()
+        # A plain loop: fastest for the short lists records hold (map() costs more to set up).
         items: list[Any] = []
         append = items.append
         try:
             for item in value:
                 append(item_hook(item, item_type))
-        except ValidationError as exc:
-            # Item len(items) failed: report it, then every later item that fails too.
-            failed = len(items)
-            issues = list(relocate(exc.issues, f"$[{failed}]"))
-            for index in range(failed + 1, len(value)):
-                try:
-                    item_hook(value[index], item_type)
-                except ValidationError as later:
-                    issues.extend(relocate(later.issues, f"$[{index}]"))
-            raise ValidationError(issues) from None
-        return tuple(items)
+        except ValidationError:
+            pass
+        else:
+            return tuple(items)
+        # Report every item that fails (hooks are pure: running one again is harmless).
+        issues: list[Issue] = []
+        for index, item in enumerate(value):
+            try:
+                item_hook(item, item_type)
+            except ValidationError as exc:
+                issues.extend(relocate(exc.issues, f"$[{index}]"))
+        raise ValidationError(issues)
 
     return structure_list
 
 
-def _is_union(tp: Any) -> bool:
-    return typing.get_origin(tp) in (typing.Union, types.UnionType)
+def _optional_hook(shape: TypeShape, conv: cattrs.Converter) -> _Hook:
+    inner = shape.inner.hint
+    hook = conv.get_structure_hook(inner)
+
+    def structure_optional(value: Any, _: Any) -> Any:
+        if value is None:
+            return None
+        return hook(value, inner)
+
+    return structure_optional
 
 
-def _make_union_hook(tp: Any, conv: cattrs.Converter) -> _Hook:
-    args = typing.get_args(tp)
-    others = [a for a in args if a is not type(None)]
-    if len(others) == 1:
-        inner = others[0]
-        hook = conv.get_structure_hook(inner)
-        if hook is _passthrough:
-            return _passthrough
-
-        def structure_optional(value: Any, _: Any) -> Any:
-            if value is None:
-                return None
-            return hook(value, inner)
-
-        return structure_optional
-    hooks = [conv.get_structure_hook(a) for a in others]
-    if all(h is _passthrough for h in hooks):
-        return _passthrough
-    msg = f"iptkit models support unions of plain values only, not {tp!r}"  # pragma: no cover
-    raise TypeError(msg)  # pragma: no cover
+def _structure_hook(tp: Any, conv: cattrs.Converter) -> _Hook:
+    """The structure hook of a type whose JSON value needs converting (see :func:`_needs_hook`)."""
+    shape = shape_of(tp)
+    kind = shape.kind
+    if kind is Kind.DATE:
+        return _structure_date
+    if kind is Kind.DATETIME:
+        return _structure_datetime
+    if kind is Kind.ENUM:
+        return _enum_hook(shape)
+    if kind is Kind.TUPLE:
+        return _tuple_hook(shape, conv)
+    if kind is Kind.OPTIONAL:
+        return _optional_hook(shape, conv)
+    return _model_hook(shape.model_class, conv)
 
 
-def _make_model_hook(cls: type, conv: cattrs.Converter) -> _Hook:
-    """Build the structure hook of one model class."""
-    plan: list[tuple[str, _Hook | None, Any, bool]] = []
+def _hooked(tp: Any) -> bool:
+    """Whether iptkit's hooks structure ``tp`` (a field type whose value needs converting).
+
+    Only field types are ever asked for, and :func:`~iptkit._model.field_specs`
+    has refused any type :func:`~iptkit._types.shape_of` does not know.
+    """
+    return _needs_hook(shape_of(tp))
+
+
+def _model_hook(cls: type, conv: cattrs.Converter) -> _Hook:
+    """Build the structure hook of model ``cls``: one loop over its fields.
+
+    A plain value goes to the model as it is; any other value goes through the
+    hook of its type (for ``X | None``, the hook of ``X`` unless the value is
+    null).  Every problem is collected: missing and unknown keys, each field
+    that fails its hook, and the field checks of the fields that did load.
+    """
+    steps: list[tuple[str, _Hook | None, bool, bool]] = []
     for spec in field_specs(cls):
-        hook = conv.get_structure_hook(spec.type)
-        plan.append((spec.name, None if hook is _passthrough else hook, spec.type, spec.required))
-    known = frozenset(name for name, *_ in plan)
-    name = cls.__name__
+        shape = spec.shape
+        nullable = shape.kind is Kind.OPTIONAL
+        target = shape.inner if nullable else shape
+        hook = conv.get_structure_hook(target.hint) if _needs_hook(target) else None
+        steps.append((spec.name, hook, spec.required, nullable))
+    known = frozenset(name for name, *_ in steps)
+    size = len(known)
+    shape = shape_of(cls)
+    order = _issue_order([name for name, *_ in steps])
 
     def structure_model(data: Any, _: Any) -> Any:
-        """Structure ``data`` field by field, collecting every problem (the reference path)."""
         if type(data) is not dict:
-            raise ValidationError.single("$", "wrong_type", f"Expected an object ({name}).")
-        issues: list[Issue] = []
-        kwargs: dict[str, Any] = {}
-        for field_name, hook, field_type, required in plan:
-            if field_name not in data:
-                if required:
-                    issues.append(
-                        Issue(
-                            "$." + field_name,
-                            "missing_field",
-                            f"The required field {field_name!r} is missing.",
-                        )
-                    )
-                continue
-            value = data[field_name]
-            if hook is None:
-                kwargs[field_name] = value
+            raise _wrong_type(shape, data)
+        if len(data) != size or not known.issuperset(data):
+            return report(data)
+        # Every field is given, as dump() writes them.
+        issues: list[Issue] | None = None
+        kwargs = {}
+        for name, hook, _required, nullable in steps:
+            value = data[name]
+            if hook is None or (nullable and value is None):
+                kwargs[name] = value
                 continue
             try:
-                kwargs[field_name] = hook(value, field_type)
+                # iptkit's hooks do not use their second argument (cattrs passes the type).
+                kwargs[name] = hook(value, None)
             except ValidationError as exc:
-                issues.extend(relocate(exc.issues, "$." + field_name))
-        if not known.issuperset(data):
-            for key in data:
-                if key not in known:
-                    issues.append(
-                        Issue(
-                            join_path("$", key if isinstance(key, str | int) else repr(key)),
-                            "unknown_field",
-                            f"{name} has no field {str(key)[:40]!r}.",
-                        )
-                    )
+                if issues is None:
+                    issues = []
+                issues.extend(relocate(exc.issues, "$." + name))
+        if issues:
+            issues.extend(check_fields(cls, kwargs))
+            raise ValidationError(sorted(issues, key=order))
+        return cls(**kwargs)
+
+    def report(data: dict[Any, Any]) -> Any:
+        """The same, for an object that lacks fields or has unknown keys."""
+        issues: list[Issue] = []
+        kwargs = {}
+        for name, hook, required, nullable in steps:
+            if name in data:
+                value = data[name]
+                if hook is None or (nullable and value is None):
+                    kwargs[name] = value
+                    continue
+                try:
+                    kwargs[name] = hook(value, None)
+                except ValidationError as exc:
+                    issues.extend(relocate(exc.issues, "$." + name))
+            elif required:
+                issues.append(
+                    Issue("$." + name, "missing_field", f"The required field {name!r} is missing.")
+                )
+        issues.extend(_unknown(cls, known, data))
         if issues:
             # Report field problems of the fields that did load, too.
             issues.extend(check_fields(cls, kwargs))
-            raise ValidationError(sorted(issues, key=_issue_order(plan)))
+            raise ValidationError(sorted(issues, key=order))
         return cls(**kwargs)
 
-    return _compile_model_hook(cls, plan, structure_model)
+    # No generated code here: an unrolled, compiled version of this loop (0.1.0's) loads
+    # the examples corpus only 1.02x as fast (1.02x with the models' checks off too).
+    return structure_model
 
 
-def _compile_model_hook(
-    cls: type, plan: list[tuple[str, _Hook | None, Any, bool]], reference: _Hook
-) -> _Hook:
-    """Compile the structure hook of ``cls``: the plan unrolled into straight-line code.
-
-    For an object with every required key and no unknown key the compiled
-    hook does what the reference loop does, field by field, and reports
-    field problems the same way; any other value goes to ``reference``
-    before a field hook has run, so no hook ever runs twice.
-    """
-    names: dict[str, Any] = {
-        "cls": cls,
-        "reference": reference,
-        "ValidationError": ValidationError,
-        "relocate": relocate,
-        "check_fields": check_fields,
-        "order": _issue_order(plan),
-    }
-    required = [field_name for field_name, _h, _t, req in plan if req]
-    optional = [field_name for field_name, _h, _t, req in plan if not req]
-    present = " + ".join([str(len(required)), *(f"({n!r} in data)" for n in optional)])
-    lines = ["def structure(data, _):", "    if type(data) is not dict: return reference(data, _)"]
-    if required:
-        test = " and ".join(f"{n!r} in data" for n in required)
-        lines.append(f"    if not ({test}): return reference(data, _)")
-    lines.append(f"    if len(data) != {present}: return reference(data, _)")
-    lines.append("    kwargs = {}")
-    lines.append("    issues = None")
-    for index, (field_name, hook, field_type, req) in enumerate(plan):
-        indent = "    "
-        if not req:
-            lines.append(f"    if {field_name!r} in data:")
-            indent = "        "
-        if hook is None:
-            lines.append(f"{indent}kwargs[{field_name!r}] = data[{field_name!r}]")
-            continue
-        names[f"h{index}"] = hook
-        names[f"t{index}"] = field_type
-        call = f"h{index}(data[{field_name!r}], t{index})"
-        lines.append(f"{indent}try:")
-        lines.append(f"{indent}    kwargs[{field_name!r}] = {call}")
-        lines.append(f"{indent}except ValidationError as exc:")
-        lines.append(f"{indent}    if issues is None: issues = []")
-        lines.append(f"{indent}    issues.extend(relocate(exc.issues, {'$.' + field_name!r}))")
-    lines.append("    if issues is not None:")
-    lines.append("        issues.extend(check_fields(cls, kwargs))")
-    lines.append("        raise ValidationError(sorted(issues, key=order))")
-    lines.append("    return cls(**kwargs)")
-    # The source is built from the model's own field declarations only.
-    exec("\n".join(lines), names)
-    compiled: _Hook = names["structure"]
-    return compiled
+def _unknown(cls: type, known: frozenset[str], data: dict[Any, Any]) -> list[Issue]:
+    """An ``unknown_field`` issue at each key of ``data`` that ``cls`` has no field for."""
+    return [
+        Issue(
+            join_path("$", key if isinstance(key, str | int) else repr(key)),
+            "unknown_field",
+            f"{cls.__name__} has no field {str(key)[:40]!r}.",
+        )
+        for key in data
+        if key not in known
+    ]
 
 
-def _issue_order(plan: list[tuple[str, _Hook | None, Any, bool]]) -> Callable[[Issue], int]:
+def _issue_order(names: list[str]) -> Callable[[Issue], int]:
     """Sort issues by field order so reports read top to bottom."""
-    rank = {name: index for index, (name, *_) in enumerate(plan)}
+    rank = {name: index for index, name in enumerate(names)}
 
     def order(issue: Issue) -> int:
         loc = issue.loc
@@ -320,115 +356,66 @@ def _issue_order(plan: list[tuple[str, _Hook | None, Any, bool]]) -> Callable[[I
 # --------------------------------------------------------------------------
 
 
-def _unstructure_enum(value: enum.Enum) -> Any:
-    return value.value
-
-
-def _unstructure_temporal(value: dt.date) -> str:
-    return value.isoformat()
-
-
-def _make_model_dumper(cls: type, conv: cattrs.Converter) -> Callable[[Any], dict[str, Any]]:
+def _model_dumper(cls: type, conv: cattrs.Converter) -> Callable[[Any], dict[str, Any]]:
     """Build the dumper of model ``cls``: one compiled dict display of its fields.
 
-    A field that is ``None`` stays ``None``; any other value is written by
-    the converter's hook for its type, except that enumerations and dates are
-    written inline (``._value_``, ``.isoformat()``) when the converter uses
-    iptkit's own hooks for them.
+    Plain values are written as they are, enumerations as their value, dates
+    and datetimes as ISO 8601 text, tuples as lists and nested models by their
+    own dumper; ``None`` stays ``None``.
     """
     names: dict[str, Any] = {}
     entries = []
     for spec in field_specs(cls):
-        expression = _dump_expression(spec.type, "v", conv, names, 0)
-        if expression is None:
-            entries.append(f"{spec.name!r}: obj.{spec.name}")
+        shape = spec.shape
+        if shape.kind is Kind.OPTIONAL:
+            expression = _dump_expression(shape.inner, "v", conv, names, 0)
+            if expression is not None:
+                expression = f"(None if (v := obj.{spec.name}) is None else {expression})"
         else:
-            entries.append(
-                f"{spec.name!r}: (None if (v := obj.{spec.name}) is None else {expression})"
-            )
-    source = "def unstructure(obj):\n    return {" + ", ".join(entries) + "}"
-    # The source is built from the model's own field declarations only.
-    exec(source, names)
-    compiled: Callable[[Any], dict[str, Any]] = names["unstructure"]
+            expression = _dump_expression(shape, f"obj.{spec.name}", conv, names, 0)
+        entries.append(f"{spec.name!r}: {expression or f'obj.{spec.name}'}")
+    lines = ["def unstructure(obj):", "    return {" + ", ".join(entries) + "}"]
+    # Generated: dump() of the examples corpus takes 1.75x as long with a plain loop over
+    # (field, writer) pairs instead (dumps() 1.31x).
+    compiled: Callable[[Any], dict[str, Any]] = compile_function("unstructure", lines, names)
     return compiled
 
 
 def _dump_expression(
-    tp: Any, var: str, conv: cattrs.Converter, names: dict[str, Any], depth: int
+    shape: TypeShape, var: str, conv: cattrs.Converter, names: dict[str, Any], depth: int
 ) -> str | None:
-    """An expression dumping the non-null value ``var`` of type ``tp`` (``None``: as it is)."""
-    if tp in (int, str, bool, float, typing.Any):
-        return None
-    if _is_union(tp):
-        others = [a for a in typing.get_args(tp) if a is not type(None)]
-        if len(others) == 1:
-            return _dump_expression(others[0], var, conv, names, depth)
-        if all(_dumper_for(a, conv) is None for a in others):
-            return None
-        name = f"d{len(names)}"  # pragma: no cover - no such field today
-        names[name] = conv.unstructure  # pragma: no cover
-        return f"{name}({var})"  # pragma: no cover
-    if _is_tuple(tp):
-        item = f"x{depth}"
-        inner = _dump_expression(typing.get_args(tp)[0], item, conv, names, depth + 1)
-        if inner is None:
-            return f"list({var})"
-        return f"[{inner} for {item} in {var}]"
-    hook = conv.get_unstructure_hook(tp)
-    if hook is _unstructure_enum:
+    """An expression dumping the value ``var`` of ``shape`` (``None``: it is JSON as it is).
+
+    ``var`` is evaluated once, except inside an ``OPTIONAL`` (a plain name there).
+    """
+    kind = shape.kind
+    if kind is Kind.ENUM:
         return f"{var}._value_"
-    if hook is _unstructure_temporal:
+    if kind is Kind.DATE or kind is Kind.DATETIME:
         return f"{var}.isoformat()"
-    name = f"d{len(names)}"
-    names[name] = hook
-    return f"{name}({var})"
-
-
-def _dumper_for(tp: Any, conv: cattrs.Converter) -> Callable[[Any], Any] | None:
-    """Return how to dump a value of ``tp`` (``None``: it is already JSON)."""
-    if tp in (int, str, bool, float, typing.Any):
-        return None
-    if _is_union(tp):
-        others = [a for a in typing.get_args(tp) if a is not type(None)]
-        dumpers = [_dumper_for(a, conv) for a in others]
-        if all(d is None for d in dumpers):
-            return None
-        if len(others) == 1:
-            return dumpers[0]
-        return conv.unstructure  # pragma: no cover - no such field today
-    if _is_tuple(tp):
-        item = _dumper_for(typing.get_args(tp)[0], conv)
-        if item is None:
-            return list
-        return lambda values: [item(v) for v in values]
-    hook: Callable[[Any], Any] = conv.get_unstructure_hook(tp)
-    return hook
+    if kind is Kind.TUPLE:
+        item = f"x{depth}"
+        inner = _dump_expression(shape.inner, item, conv, names, depth + 1)
+        return f"list({var})" if inner is None else f"[{inner} for {item} in {var}]"
+    if kind is Kind.OPTIONAL:
+        inner = _dump_expression(shape.inner, var, conv, names, depth)
+        return None if inner is None else f"(None if {var} is None else {inner})"
+    if kind is Kind.MODEL:
+        name = f"d{len(names)}"
+        names[name] = conv.get_unstructure_hook(shape.model_class)
+        return f"{name}({var})"
+    return None  # plain values and unions of them
 
 
 def make_converter() -> cattrs.Converter:
-    """Return a new converter configured with iptkit's wire rules."""
-    conv = cattrs.Converter()
-    conv.register_structure_hook(int, _passthrough)
-    conv.register_structure_hook(str, _passthrough)
-    conv.register_structure_hook(bool, _passthrough)
-    conv.register_structure_hook(typing.Any, _passthrough)
-    conv.register_structure_hook(float, _structure_float)
-    conv.register_structure_hook(dt.date, _structure_date)
-    conv.register_structure_hook(dt.datetime, _structure_datetime)
-    conv.register_structure_hook_factory(
-        lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _make_enum_hook
-    )
-    conv.register_structure_hook_factory(_is_tuple, _make_tuple_hook)
-    conv.register_structure_hook_factory(_is_union, _make_union_hook)
-    conv.register_structure_hook_factory(is_model, _make_model_hook)
+    """Return a new converter configured with iptkit's wire rules.
 
-    conv.register_unstructure_hook(dt.date, _unstructure_temporal)
-    conv.register_unstructure_hook(dt.datetime, _unstructure_temporal)
-    conv.register_unstructure_hook_factory(
-        lambda t: isinstance(t, type) and issubclass(t, enum.Enum),
-        lambda _t, _c: _unstructure_enum,
-    )
-    conv.register_unstructure_hook_factory(is_model, _make_model_dumper)
+    Only models and the field types that need converting get hooks; plain
+    values go to the models unchanged (see :func:`_needs_hook`).
+    """
+    conv = cattrs.Converter()
+    conv.register_structure_hook_factory(_hooked, _structure_hook)
+    conv.register_unstructure_hook_factory(is_model, _model_dumper)
     return conv
 
 
@@ -464,7 +451,7 @@ def load(cls: type[T], data: Any) -> T:
     kind = document_kind(cls)
     if kind is not None:
         if type(data) is not dict:
-            raise ValidationError.single("$", "wrong_type", f"Expected an object ({cls.__name__}).")
+            raise _wrong_type(shape_of(cls), data)
         data = upgrade(kind, data)
     hook = converter.get_structure_hook(cls)
     result: T = hook(data, cls)
@@ -483,11 +470,10 @@ class _DuplicateKeyError(ValueError):
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result = dict(pairs)
     if len(result) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _DuplicateKeyError(key)
-            seen.add(key)
+        # Report the first key to appear a second time.
+        first = {key: index for index, (key, _) in reversed(list(enumerate(pairs)))}
+        second = min(index for index, (key, _) in enumerate(pairs) if first[key] != index)
+        raise _DuplicateKeyError(pairs[second][0])
     return result
 
 

@@ -7,7 +7,8 @@ codec use (:func:`~iptkit._model.field_specs`), so it never drifts from what
 * every object lists its fields under ``properties``, the required ones
   under ``required``, and refuses other keys (``additionalProperties: false``);
 * a whole number is ``integer``; a decimal number is ``number`` (which
-  accepts whole numbers too); text is ``string``; a boolean is ``boolean``;
+  accepts whole numbers too: the model stores one as the float of the same
+  value); text is ``string``; a boolean is ``boolean``;
 * a date is a ``string`` with ``format: date`` and a pattern that accepts only
   real calendar days written ``YYYY-MM-DD``; a date and time is a ``string``
   with ``format: date-time`` and a pattern that also demands a UTC offset, so
@@ -33,14 +34,14 @@ import datetime as dt
 import enum
 import inspect
 import re
-import types
 import typing
 from typing import Any
 
 import attrs
 
 from iptkit._io._codec import SCHEMA_VERSION, converter
-from iptkit._model import Constraints, document_kind, field_specs, is_model
+from iptkit._model import Constraints, document_kind, field_specs
+from iptkit._types import Kind, TypeShape, is_model
 
 __all__ = [
     "DATETIME_PATTERN",
@@ -190,6 +191,17 @@ def _json_default(value: Any) -> tuple[bool, Any]:
 
 _FACTORY: type = type(attrs.Factory(list))
 
+#: The schema of each kind of plain value (copied before use).
+_PLAIN_SCHEMAS: dict[Kind, dict[str, Any]] = {
+    Kind.ANY: {},
+    Kind.BOOL: {"type": "boolean"},
+    Kind.INT: {"type": "integer"},
+    Kind.FLOAT: {"type": "number"},
+    Kind.STR: {"type": "string"},
+    Kind.DATE: {"type": "string", "format": "date", "pattern": DATE_PATTERN},
+    Kind.DATETIME: {"type": "string", "format": "date-time", "pattern": DATETIME_PATTERN},
+}
+
 
 class _Builder:
     """Builds one schema: the root object plus ``$defs`` for what it uses."""
@@ -250,7 +262,7 @@ class _Builder:
             prop: dict[str, Any] = {}
             if spec.constraints.doc:
                 prop["description"] = spec.constraints.doc
-            prop.update(self.value_schema(spec.type, spec.constraints))
+            prop.update(self.value_schema(spec.shape, spec.constraints))
             if spec.required:
                 required.append(spec.name)
             elif not isinstance(defaults[spec.name], _FACTORY):
@@ -265,17 +277,16 @@ class _Builder:
         body["additionalProperties"] = False
         return body
 
-    def value_schema(self, tp: Any, constraints: Constraints) -> dict[str, Any]:
+    def value_schema(self, shape: TypeShape, constraints: Constraints) -> dict[str, Any]:
         """Schema of a field's value: its type plus the declared constraints."""
-        origin = typing.get_origin(tp)
-        if origin in (typing.Union, types.UnionType):
-            args = typing.get_args(tp)
-            others = [a for a in args if a is not type(None)]
-            branches = [self.value_schema(a, constraints) for a in others]
-            if type(None) in args:
-                branches.append({"type": "null"})
-            return {"anyOf": branches} if len(branches) > 1 else branches[0]
-        schema = self.type_schema(tp)
+        if shape.kind is Kind.OPTIONAL:
+            inner = shape.inner
+            parts = inner.alternatives if inner.kind is Kind.UNION else (inner,)
+            branches = [self.value_schema(a, constraints) for a in parts]
+            return {"anyOf": [*branches, {"type": "null"}]}
+        if shape.kind is Kind.UNION:
+            return {"anyOf": [self.value_schema(a, constraints) for a in shape.alternatives]}
+        schema = self.type_schema(shape)
         kind = schema.get("type")
         if kind in ("integer", "number"):
             if constraints.ge is not None:
@@ -298,31 +309,16 @@ class _Builder:
                 schema["maxItems"] = constraints.max_len
         return schema
 
-    def type_schema(self, tp: Any) -> dict[str, Any]:
-        """Schema of a value of type ``tp``, without field constraints."""
-        if tp is typing.Any:
-            return {}
-        if tp is bool:
-            return {"type": "boolean"}
-        if tp is int:
-            return {"type": "integer"}
-        if tp is float:
-            return {"type": "number"}
-        if tp is str:
-            return {"type": "string"}
-        if tp is dt.datetime:
-            return {"type": "string", "format": "date-time", "pattern": DATETIME_PATTERN}
-        if tp is dt.date:
-            return {"type": "string", "format": "date", "pattern": DATE_PATTERN}
-        if is_model(tp) or (isinstance(tp, type) and issubclass(tp, enum.Enum)):
-            return self.ref(tp)
-        origin = typing.get_origin(tp)
-        if origin is tuple:
-            return {"type": "array", "items": self.type_schema(typing.get_args(tp)[0])}
-        if origin in (typing.Union, types.UnionType):
-            return self.value_schema(tp, Constraints())
-        msg = f"no JSON Schema for field type {tp!r}"  # pragma: no cover - design error
-        raise TypeError(msg)  # pragma: no cover
+    def type_schema(self, shape: TypeShape) -> dict[str, Any]:
+        """Schema of a value of ``shape``, without field constraints."""
+        kind = shape.kind
+        if kind is Kind.ENUM or kind is Kind.MODEL:
+            return self.ref(typing.cast("type", shape.cls))
+        if kind is Kind.TUPLE:
+            return {"type": "array", "items": self.type_schema(shape.inner)}
+        if kind is Kind.OPTIONAL or kind is Kind.UNION:
+            return self.value_schema(shape, Constraints())
+        return dict(_PLAIN_SCHEMAS[kind])
 
 
 def _schema_id(cls: type) -> str:
@@ -354,7 +350,7 @@ def json_schema(cls: type) -> dict[str, Any]:
     >>> from iptkit import InterpersonalInventory, json_schema
     >>> schema = json_schema(InterpersonalInventory)
     >>> schema["$id"]
-    'https://iptkit.org/schema/inventory/v1.json'
+    'https://iptkit.org/schema/inventory/v2.json'
     >>> schema["required"]
     ['schema_version']
     >>> schema["$defs"]["Relationship"]["properties"]["closeness"]

@@ -1,0 +1,288 @@
+"""One description of each field type, shared by every part of iptkit that needs one.
+
+A model field is declared with a Python type hint (``int``, ``date | None``,
+``tuple[Relationship, ...]``).  :func:`shape_of` turns the hint into a
+:class:`TypeShape`: a small frozen tree tagged with a :class:`Kind`.  The
+constructor checks, the compiled fast check, the codec, the JSON Schema
+export and the corpus generator all switch on ``shape.kind`` instead of
+inspecting typing objects themselves, so a new kind of field is added here
+once and then handled (or refused) by each consumer in one visible place.
+
+This module is part of the model layer: it imports neither the io wing nor
+the cli wing.  It also holds :func:`compile_function`, the one place where
+iptkit turns generated source into a function.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import itertools
+import linecache
+import types
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "SCALARS",
+    "Kind",
+    "TypeShape",
+    "compile_function",
+    "describe",
+    "int_fits_float",
+    "is_model",
+    "shape_of",
+    "value_words",
+]
+
+
+class Kind(enum.Enum):
+    """What kind of value a field holds."""
+
+    ANY = "any"
+    BOOL = "bool"
+    INT = "int"
+    FLOAT = "float"
+    STR = "str"
+    DATE = "date"
+    DATETIME = "datetime"
+    ENUM = "enum"
+    MODEL = "model"
+    TUPLE = "tuple"
+    OPTIONAL = "optional"
+    UNION = "union"
+
+
+#: Kinds whose Python values are JSON values as they are (the codec hands them
+#: to the model unchanged; only these may be alternatives of a ``UNION``).
+SCALARS = frozenset({Kind.ANY, Kind.BOOL, Kind.INT, Kind.FLOAT, Kind.STR})
+
+
+@attrs.frozen
+class TypeShape:
+    """The type of a field, as iptkit understands it.
+
+    Attributes:
+        kind: what kind of value it is.
+        hint: the type hint described (the codec's hooks are looked up by it).
+        item: the items of a ``TUPLE``; the non-null type of an ``OPTIONAL``.
+        alternatives: the alternatives of a ``UNION`` (never null: a union
+            with ``None`` is an ``OPTIONAL`` of the rest).
+        cls: the class of an ``ENUM`` or ``MODEL``.
+    """
+
+    kind: Kind
+    hint: Any = attrs.field(eq=False)
+    item: TypeShape | None = None
+    alternatives: tuple[TypeShape, ...] = ()
+    cls: type | None = None
+
+    @property
+    def inner(self) -> TypeShape:
+        """The item of a ``TUPLE`` or ``OPTIONAL`` (a design error for other kinds)."""
+        if self.item is None:  # pragma: no cover - a bug in a consumer, not reachable by input
+            msg = f"a {self.kind.value} shape has no item"
+            raise TypeError(msg)
+        return self.item
+
+    @property
+    def enum_class(self) -> type[enum.Enum]:
+        """The enumeration of an ``ENUM`` shape."""
+        return typing.cast("type[enum.Enum]", self.cls)
+
+    @property
+    def model_class(self) -> type:
+        """The class of a ``MODEL`` shape."""
+        return typing.cast("type", self.cls)
+
+    def contains(self, kind: Kind) -> bool:
+        """Whether this shape or a part of it is of ``kind``."""
+        if self.kind is kind:
+            return True
+        parts = (self.item,) if self.item is not None else self.alternatives
+        return any(part.contains(kind) for part in parts)
+
+
+def is_model(cls: Any) -> bool:
+    """Return whether ``cls`` is a class built with :func:`iptkit._model.model`."""
+    return isinstance(cls, type) and "__iptkit_model__" in cls.__dict__
+
+
+_PLAIN: dict[Any, Kind] = {
+    typing.Any: Kind.ANY,
+    bool: Kind.BOOL,
+    int: Kind.INT,
+    float: Kind.FLOAT,
+    str: Kind.STR,
+    dt.date: Kind.DATE,
+    dt.datetime: Kind.DATETIME,
+}
+
+_SHAPES: dict[Any, TypeShape] = {}
+
+
+def shape_of(tp: Any) -> TypeShape:
+    """Return the :class:`TypeShape` of type hint ``tp`` (cached).
+
+    Supported: ``Any``, ``bool``, ``int``, ``float``, ``str``, ``date``,
+    ``datetime``, enumerations, models, ``tuple[X, ...]``, ``X | None`` and
+    unions of plain values (``int | str``).
+
+    Raises:
+        TypeError: ``tp`` is not a supported field type (a design error).
+
+    >>> shape_of(tuple[int | str, ...] | None).kind
+    <Kind.OPTIONAL: 'optional'>
+    >>> shape_of(tuple[int | str, ...] | None).inner.inner.alternatives[1].kind
+    <Kind.STR: 'str'>
+    """
+    try:
+        shape = _SHAPES.get(tp)
+    except TypeError:  # an unhashable hint: not a supported type either
+        shape = None
+    if shape is None:
+        shape = _build(tp)
+        _SHAPES[tp] = shape
+    return shape
+
+
+def _build(tp: Any) -> TypeShape:
+    kind = _PLAIN.get(tp)
+    if kind is not None:
+        return TypeShape(kind, tp)
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return TypeShape(Kind.ENUM, tp, cls=tp)
+    if is_model(tp):
+        return TypeShape(Kind.MODEL, tp, cls=tp)
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        return TypeShape(Kind.TUPLE, tp, item=shape_of(args[0]))
+    if origin in (typing.Union, types.UnionType):
+        others = tuple(a for a in args if a is not type(None))
+        if len(others) < len(args):
+            rest = others[0] if len(others) == 1 else typing.Union[others]  # noqa: UP007
+            return TypeShape(Kind.OPTIONAL, tp, item=shape_of(rest))
+        alternatives = tuple(shape_of(a) for a in others)
+        if all(a.kind in SCALARS for a in alternatives):
+            return TypeShape(Kind.UNION, tp, alternatives=alternatives)
+        msg = f"iptkit models support unions of plain values only, not {tp!r}"
+        raise TypeError(msg)
+    msg = f"unsupported field type {tp!r}"
+    raise TypeError(msg)
+
+
+# --------------------------------------------------------------------------
+# Words for messages
+# --------------------------------------------------------------------------
+
+_WORDS: dict[Kind, str] = {
+    Kind.ANY: "any value",
+    Kind.BOOL: "true or false",
+    Kind.INT: "a whole number",
+    Kind.FLOAT: "a number",
+    Kind.STR: "text",
+    Kind.DATE: "a date (YYYY-MM-DD)",
+    Kind.DATETIME: "a date and time with a UTC offset",
+    Kind.TUPLE: "a list",
+    Kind.MODEL: "an object",
+}
+
+
+def describe(shape: TypeShape) -> str:
+    """Return what a JSON value of ``shape`` looks like, in plain words.
+
+    >>> describe(shape_of(int | None))
+    'a whole number or null'
+    """
+    kind = shape.kind
+    if kind is Kind.ENUM:
+        return "one of " + ", ".join(repr(m.value) for m in shape.enum_class)
+    if kind is Kind.OPTIONAL:
+        return describe(shape.inner) + " or null"
+    if kind is Kind.UNION:
+        return " or ".join(describe(a) for a in shape.alternatives)
+    return _WORDS[kind]
+
+
+_VALUE_WORDS: dict[type, str] = {
+    type(None): "null",
+    bool: "a boolean",
+    int: "a whole number",
+    float: "a decimal number",
+    str: "text",
+    list: "a list",
+    tuple: "a tuple",
+    dict: "an object",
+    dt.date: "a date",
+    dt.datetime: "a datetime",
+}
+
+
+def value_words(value: Any) -> str:
+    """What kind of value ``value`` is, in plain words: never what it says.
+
+    Messages name the kind of a value only; the value itself may be
+    personal data.
+
+    >>> value_words("Mrs Smith"), value_words(None), value_words({1, 2})
+    ('text', 'null', 'a set')
+    """
+    kind = type(value)
+    words = _VALUE_WORDS.get(kind)
+    if words is not None:
+        return words
+    if isinstance(value, enum.Enum):
+        return f"a {kind.__name__} member"
+    name = kind.__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
+def int_fits_float(value: int) -> bool:
+    """Whether the whole number ``value`` is stored exactly by a ``float``.
+
+    A whole number given for a decimal field is stored as the ``float`` of the
+    same value; one that no ``float`` holds exactly (beyond 2**53 and not a
+    multiple of a large enough power of two, or beyond the float range) is
+    refused rather than silently rounded.
+
+    >>> int_fits_float(2**53), int_fits_float(2**53 + 1), int_fits_float(10**400)
+    (True, False, False)
+    """
+    try:
+        return float(value) == value
+    except OverflowError:
+        return False
+
+
+# --------------------------------------------------------------------------
+# Generated code
+# --------------------------------------------------------------------------
+
+_SERIAL = itertools.count()
+
+
+def compile_function(
+    name: str, lines: Sequence[str], names: Mapping[str, Any]
+) -> Callable[..., Any]:
+    """Compile the function ``name`` defined by source ``lines``; return it.
+
+    The one place where iptkit turns generated source into code.  Callers build
+    the source from their own field declarations only (never from input), and
+    pass every object it refers to in ``names``.  The source is registered with
+    :mod:`linecache`, so a traceback through the function shows its lines.
+
+    >>> double = compile_function("double", ["def double(x):", "    return 2 * x"], {})
+    >>> double(21)
+    42
+    """
+    source = "\n".join(lines) + "\n"
+    filename = f"<iptkit-generated {name} {next(_SERIAL)}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace = dict(names)
+    exec(compile(source, filename, "exec"), namespace)
+    function: Callable[..., Any] = namespace[name]
+    return function
