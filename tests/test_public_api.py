@@ -24,7 +24,7 @@ import iptkit
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-ENTRY_POINT = "iptkit._hypothesis:_hypothesis_setup_hook"
+ENTRY_POINT = "_iptkit_hypothesis:_hypothesis_setup_hook"
 
 
 def public_module_names() -> list[str]:

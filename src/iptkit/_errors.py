@@ -17,6 +17,7 @@ __all__ = [
     "IptkitError",
     "Issue",
     "IssueDict",
+    "MissingExtraError",
     "ScheduleError",
     "ValidationError",
     "join_path",
@@ -178,3 +179,17 @@ class ScheduleError(IptkitError):
     Raised, for example, when more sessions are requested than fit before an
     end date, or when every candidate slot is excluded.
     """
+
+
+class MissingExtraError(IptkitError, ImportError):
+    """An optional feature was used without the extra that installs what it needs.
+
+    The message names the extra to install, e.g. ``pip install "iptkit[hypothesis]"``.
+    It is also an :class:`ImportError`, so code that guards an optional import
+    with ``except ImportError`` keeps working.
+    """
+
+    def __init__(self, feature: str, extra: str) -> None:
+        self.feature = feature
+        self.extra = extra
+        super().__init__(f'{feature} needs the "{extra}" extra: pip install "iptkit[{extra}]"')

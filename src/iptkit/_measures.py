@@ -108,22 +108,66 @@ class Band:
         return type(total) is int and self.low <= total <= self.high
 
 
-def _check_bands(table: SeverityTable, _: attrs.Attribute[Any], bands: tuple[Band, ...]) -> None:
-    """Bands must start at 0, be non-empty, and follow each other without gaps."""
-    expected = 0
-    for band in bands:
-        if band.low != expected or band.high < band.low:
-            msg = f"severity table {table.name!r}: bands must be contiguous from 0"
-            raise ValueError(msg)
-        expected = band.high + 1
+def _band_issues(bands: Any) -> list[Issue]:
+    """Problems with the bands of a severity table (messages quote no value)."""
+    if type(bands) is not tuple:
+        return [Issue("$.bands", "wrong_type", "The bands must be a tuple of Band objects.")]
     if not bands:
-        msg = f"severity table {table.name!r} has no bands"
-        raise ValueError(msg)
+        return [Issue("$.bands", "too_short", "A severity table needs at least one band.")]
+    issues: list[Issue] = []
+    expected: int | None = 0
+    for index, band in enumerate(bands):
+        path = f"$.bands[{index}]"
+        if not isinstance(band, Band):
+            issues.append(Issue(path, "wrong_type", "Expected a Band."))
+            expected = None
+            continue
+        if not isinstance(band.severity, SymptomSeverity):
+            issues.append(Issue(f"{path}.severity", "wrong_type", "Expected a SymptomSeverity."))
+        bad_bounds = False
+        for name in ("low", "high"):
+            if type(getattr(band, name)) is not int:
+                issues.append(Issue(f"{path}.{name}", "wrong_type", "Expected a whole number."))
+                bad_bounds = True
+        if bad_bounds:
+            expected = None
+            continue
+        if band.high < band.low:
+            issues.append(
+                Issue(path, "invalid_range", "A band's lowest total is above its highest total.")
+            )
+        if expected is not None and band.low != expected:
+            issues.append(
+                Issue(
+                    f"{path}.low",
+                    "bands_not_contiguous",
+                    "The first band must start at a total of 0."
+                    if index == 0
+                    else "A band must start at the total right after the band before it ends.",
+                )
+            )
+        expected = band.high + 1
+    return issues
+
+
+def _check_bands(table: SeverityTable, _: attrs.Attribute[Any], bands: Any) -> None:
+    """Bands must be :class:`Band` objects that cover 0 up to the maximum without gaps.
+
+    Raises:
+        ValidationError: listing every problem (``$.bands...``).
+    """
+    issues = _band_issues(bands)
+    if issues:
+        raise ValidationError(issues)
 
 
 @attrs.frozen
 class SeverityTable:
     """A named banding of an instrument's totals into severities.
+
+    Building one with bands that are not contiguous from 0 raises
+    :class:`~iptkit.ValidationError` (codes ``bands_not_contiguous``,
+    ``invalid_range``, ``too_short``, ``wrong_type``, at ``$.bands...``).
 
     Attributes:
         name: identifier used to select the table, e.g. ``"zimmerman_2013"``.
@@ -146,15 +190,31 @@ class SeverityTable:
         return self.bands[-1].high
 
     def band_for(self, total: int) -> Band:
-        """Return the band holding ``total`` (which must lie within the table)."""
-        for band in self.bands:
-            if total <= band.high:
-                return band
-        msg = f"total {total} lies outside severity table {self.name!r}"
-        raise ValueError(msg)
+        """Return the band holding ``total``.
+
+        Raises:
+            ValidationError: ``total`` is not a whole number (``$.total``,
+                ``wrong_type``) or lies outside the table (``$.total``,
+                ``out_of_range``).
+        """
+        if type(total) is not int:
+            raise ValidationError.single("$.total", "wrong_type", "Expected a whole number.")
+        if total >= 0:
+            for band in self.bands:
+                if total <= band.high:
+                    return band
+        raise ValidationError.single(
+            "$.total",
+            "out_of_range",
+            f"A total in this severity table must be between 0 and {self.max_total}.",
+        )
 
     def severity(self, total: int) -> SymptomSeverity:
-        """Return the severity of ``total`` in this table."""
+        """Return the severity of ``total`` in this table.
+
+        Raises:
+            ValidationError: as :meth:`band_for`.
+        """
         return self.band_for(total).severity
 
 

@@ -2,8 +2,12 @@
 
 Needs the ``hypothesis`` extra (``pip install iptkit[hypothesis]``).  Importing
 this module registers a strategy for every public model, so
-``hypothesis.strategies.from_type(Model)`` draws valid instances; the
-``hypothesis`` entry point does the same as soon as hypothesis is imported.
+``hypothesis.strategies.from_type(Model)`` draws valid instances.  You need
+not import it for that: once iptkit and hypothesis are both imported, in
+either order, the first ``from_type`` of an iptkit model imports this module
+(neither import alone costs the other anything).  Register strategies of your
+own for iptkit models after importing this module, which replaces any
+registered before it.
 
 Strategies shrink towards the smallest valid value: few items, the earliest
 dates, the first enumeration member.
@@ -17,6 +21,13 @@ dates, the first enumeration member.
 """
 
 from __future__ import annotations
+
+try:
+    import hypothesis as _hypothesis  # noqa: F401  (only to say clearly what is missing)
+except ModuleNotFoundError as exc:  # pragma: no cover - CI installs every extra; see the test
+    from iptkit._errors import MissingExtraError
+
+    raise MissingExtraError("iptkit.testing", "hypothesis") from exc
 
 from iptkit.testing._common import aware_datetimes, dates, private_text, zone_names
 from iptkit.testing._contract import (
@@ -65,7 +76,6 @@ from iptkit.testing._protocol import (
 )
 from iptkit.testing._schedule import (
     maintenance_plans,
-    missed_slots,
     schedule_operations,
     scheduled_sessions,
     schedules,
@@ -96,7 +106,6 @@ __all__ = [
     "maintenance_agreements",
     "maintenance_plans",
     "measurements",
-    "missed_slots",
     "obligations",
     "parties",
     "phase_rules",
