@@ -1,13 +1,20 @@
 # Two entry points for a fresh machine with python3 and make:
 #   make demo   set up .venv and run iptkit's main job on the bundled example data
 #   make test   set up .venv with the dev tools and run every check
+# Other targets: bench (the full benchmarks), bench-smoke (a quick run of every benchmark
+# path, as in CI), dist-check (build the sdist and wheel, install the wheel in a clean venv).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # Only the folders that exist: git keeps no empty folder, so a fresh clone may lack one.
-LINT_PATHS := src tests $(wildcard examples bench docs/conf.py)
+LINT_PATHS := src tests $(wildcard examples bench docs/conf.py .ci/*.py)
+# bench/ is not a package (and .ci/ holds scripts): mypy checks them in a run of their own.
+SCRIPT_PATHS := $(wildcard bench .ci/*.py)
+# Built distributions, the clean venv they are installed into, coverage data.
+DIST := build/dist
+COVERAGE_DIR := build/coverage
 
-.PHONY: demo test lint typecheck docs wheel-check pytest bench clean
+.PHONY: demo test lint typecheck docs dist-check wheel-check pytest bench bench-smoke clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,28 +52,50 @@ lint: $(VENV)/.dev
 
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy --strict src tests
+	$(BIN)/mypy --strict $(SCRIPT_PATHS)
 
 # Warnings are errors; the build needs no network (see docs/conf.py).
 docs: $(VENV)/.dev
 	$(BIN)/sphinx-build -q -W -n --keep-going -b html docs docs/_build/html
 	$(BIN)/sphinx-build -q -W -n --keep-going -b doctest docs docs/_build/doctest
 
-# Build the wheel as pip would and check what goes into it.
-wheel-check: $(VENV)/.dev
-	rm -rf build/wheel
-	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir build/wheel .
-	$(BIN)/python .ci/check_wheel.py build/wheel/*.whl
+# Build the sdist, then the wheel from it as pip would (so a file missing from the sdist
+# fails here), check what goes into both, and install the wheel into a clean venv (no pip,
+# nothing else of the project) to import iptkit and run the command there.
+dist-check: $(VENV)/.dev
+	rm -rf $(DIST)
+	$(BIN)/python -m build --sdist --outdir $(DIST) .
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir $(DIST) $(DIST)/iptkit-*.tar.gz
+	$(BIN)/python .ci/check_wheel.py $(DIST)/*.whl $(DIST)/*.tar.gz
+	$(PYTHON) -m venv --without-pip $(DIST)/venv
+	$(BIN)/python -m pip --python $(DIST)/venv/bin/python install --quiet $(DIST)/*.whl
+	cd $(DIST) && venv/bin/python -c "import iptkit; print(iptkit.__version__)"
+	cd $(DIST) && venv/bin/iptkit --version
 
-# Exit status 5 means pytest collected no tests: a broken test layout, never a pass.
+wheel-check: dist-check
+
+# Runs the suite under coverage (branch coverage of the installed package, subprocesses
+# included; see [tool.coverage.*] in pyproject.toml), then reports it: the report fails
+# below fail_under.  Exit status 5 means pytest collected no tests: a broken test layout,
+# never a pass.
 pytest: $(VENV)/.dev
-	$(BIN)/python -m pytest; status=$$?; \
+	rm -rf $(COVERAGE_DIR)
+	mkdir -p $(COVERAGE_DIR)
+	$(BIN)/python -m coverage run -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; fi; \
-	exit $$status
+	if [ $$status -ne 0 ]; then exit $$status; fi; \
+	$(BIN)/python -m coverage combine --quiet && $(BIN)/python -m coverage report
 
-test: lint typecheck docs wheel-check pytest
+test: lint typecheck docs dist-check pytest
 
 bench: $(VENV)/.bench
 	$(BIN)/python bench/run.py
+
+# Every benchmark path on tiny inputs, well under a minute: it checks that the benchmarks
+# run, not how fast iptkit is.  The work folder keeps the clean venv of the import-time
+# check between runs.
+bench-smoke: $(VENV)/.bench
+	$(BIN)/python bench/run.py --quick --workdir build/bench-smoke
 
 clean:
 	rm -rf $(VENV) build docs/_build .pytest_cache .mypy_cache .ruff_cache

@@ -1,16 +1,23 @@
 """Synthetic course documents for the benchmarks (JSON Lines, one course a line).
 
-Every course is built with the iptkit constructors, so every line is valid,
-and dumped with :func:`iptkit.dumps`.  A course of ``sessions`` records has a
-contract, an inventory, life events, a formulation, a planned schedule,
-measurements and goals; its session records are the acute sessions (up to the
-largest contract iptkit allows, 100) and, beyond those, maintenance sessions.
-Records of held sessions carry techniques, focus areas, a task, notes and
-(every fourth session) a PHQ-9 with its item answers.
+Every course is built with iptkit's public API, so every line is valid and in
+the current schema version, and dumped with :func:`iptkit.dumps`: the corpus
+cannot drift from the document iptkit reads.  A course of ``sessions`` records
+has a contract, an inventory, life events, a formulation, a schedule planned
+from the contract (:meth:`iptkit.Schedule.from_contract`, with maintenance
+blocks when there are more records than the largest contract allows), its
+session records made from the schedule
+(:meth:`iptkit.SessionRecord.from_scheduled`), measurements and goals.  The
+records are the acute sessions (up to the largest contract iptkit allows, 100)
+and, beyond those, weekly maintenance sessions.  Records of held sessions carry
+techniques, focus areas, a task, notes and (every fourth session) a PHQ-9 with
+its item answers; some sessions were missed and count.
 
 Building a course costs about as much as loading it, so a corpus is built
 from a few hundred distinct courses written over and over, each copy with its
 own patient id.
+
+Private names of iptkit used here: none.
 """
 
 from __future__ import annotations
@@ -23,7 +30,6 @@ from zoneinfo import ZoneInfo
 
 import iptkit
 from iptkit import (
-    Attendance,
     ContingencyPolicy,
     Diagnosis,
     DiagnosisSystem,
@@ -45,8 +51,9 @@ from iptkit import (
     RelationshipChange,
     RelationshipRole,
     Schedule,
-    SessionKind,
+    ScheduledSession,
     SessionRecord,
+    SessionStatus,
     SessionTerms,
     TaskOutcome,
     Technique,
@@ -61,6 +68,8 @@ __all__ = ["build_course", "distinct_lines", "write_corpus"]
 
 #: Largest acute total a contract may have; further records are maintenance sessions.
 MAX_ACUTE = 100
+#: Largest block of maintenance sessions one plan may hold.
+MAX_MAINTENANCE_BLOCK = 100
 #: How many distinct courses a corpus cycles through.
 DISTINCT = 200
 
@@ -160,26 +169,22 @@ def build_course(seed: int, sessions: int) -> TreatmentCourse:
     started = first_day - dt.timedelta(days=rng.randint(7, 30))
     focus = (rng.choice((FocusArea.ROLE_DISPUTE, FocusArea.ROLE_TRANSITION, FocusArea.GRIEF)),)
     contract = _contract(rng, acute, first, zone, focus)
-    starts = contract.session_starts()
+    schedule = Schedule.from_contract(contract)
+    for block in range(0, sessions - acute, MAX_MAINTENANCE_BLOCK):
+        count = min(MAX_MAINTENANCE_BLOCK, sessions - acute - block)
+        schedule = schedule.add_maintenance(count, frequency=Frequency.WEEKLY)
     ongoing = rng.random() < 0.3
     held_until = rng.randint(acute // 2, acute) if ongoing else acute
     records: list[SessionRecord] = []
-    for number, start in enumerate(starts, 1):
-        phase = contract.phase_of(number)
-        if number > held_until:
-            attendance = Attendance.PLANNED
+    for planned in schedule.sessions:
+        if planned.phase is not Phase.MAINTENANCE:
+            if planned.number > held_until:
+                status = SessionStatus.PLANNED
+            else:
+                status = SessionStatus.MISSED if rng.random() < 0.08 else SessionStatus.HELD
         else:
-            attendance = Attendance.NO_SHOW if rng.random() < 0.08 else Attendance.ATTENDED
-        records.append(_record(rng, number, SessionKind.ACUTE, phase, start, attendance, focus))
-    last = starts[-1]
-    for number in range(1, sessions - acute + 1):
-        start = last + dt.timedelta(weeks=number + 3)
-        attendance = Attendance.PLANNED if ongoing else Attendance.ATTENDED
-        records.append(
-            _record(
-                rng, number, SessionKind.MAINTENANCE, Phase.MAINTENANCE, start, attendance, focus
-            )
-        )
+            status = SessionStatus.PLANNED if ongoing else SessionStatus.HELD
+        records.append(_record(rng, planned, status, focus))
     last_day = records[-1].starts_at.date()
     ended = None if ongoing else last_day + dt.timedelta(days=7)
     return TreatmentCourse(
@@ -200,7 +205,7 @@ def build_course(seed: int, sessions: int) -> TreatmentCourse:
         formulation=Formulation(
             focus_areas=focus, agreed_on=first_day + dt.timedelta(days=14), linked_people=("P1",)
         ),
-        schedule=Schedule.from_contract(contract),
+        schedule=schedule,
         sessions=tuple(records),
         measurements=(
             Measurement(taken_on=started, score=from_total(PHQ9, rng.randint(10, 24))),
@@ -222,31 +227,18 @@ def build_course(seed: int, sessions: int) -> TreatmentCourse:
 
 def _record(
     rng: random.Random,
-    number: int,
-    kind: SessionKind,
-    phase: Phase,
-    start: dt.datetime,
-    attendance: Attendance,
+    planned: ScheduledSession,
+    status: SessionStatus,
     focus: tuple[FocusArea, ...],
 ) -> SessionRecord:
-    if attendance is not Attendance.ATTENDED:
-        return SessionRecord(
-            number=number,
-            kind=kind,
-            starts_at=start,
-            minutes=50,
-            attendance=attendance,
-            phase=phase,
-        )
+    if status is not SessionStatus.HELD:
+        return SessionRecord.from_scheduled(planned, status=status)
+    number, phase = planned.number, planned.phase
     measured = number % 4 == 1
     items = [rng.randint(0, 3) for _ in range(9)]
-    return SessionRecord(
-        number=number,
-        kind=kind,
-        starts_at=start,
-        minutes=50,
-        attendance=attendance,
-        phase=phase,
+    return SessionRecord.from_scheduled(
+        planned,
+        status=status,
         focus_areas=focus if number % 2 else (),
         techniques=tuple(rng.sample(_TECHNIQUES, 3)),
         task_set=_words(rng, 6),

@@ -1,15 +1,32 @@
 """The course document as pydantic v2 models: the baseline of the benchmarks.
 
 Written only to compare against: the same fields, types, defaults and bounds
-as the iptkit models, with the same strictness where pydantic can say it
-(``strict=True``: no coercion; ``extra="forbid"``: unknown keys refused;
-aware datetimes; enumerations by value; frozen).  The cross-field invariants
-are ``model_validator(mode="after")`` methods doing the same work as the
-``_invariants`` of the iptkit models; where iptkit keeps a rule in a plain
-helper function (measures, schedule rules, recurrence), the validator calls
-that same helper, so both sides pay for the same rule.
+as the iptkit models (schema version 2), with the same strictness where
+pydantic can say it (``strict=True``: no coercion; ``extra="forbid"``: unknown
+keys refused; aware datetimes; enumerations by value; frozen).  The
+cross-field invariants are ``model_validator(mode="after")`` methods doing the
+same work as the ``_invariants`` of the iptkit models.  Where iptkit keeps a
+rule in a plain helper function, the validator calls that same helper, so both
+sides pay for the same rule: above all the session-numbering rules of
+``iptkit._sessions`` (rules 1, 2, 3 and 6, over rows with ``kind``,
+``number``, ``starts_at``, ``status``, ``made_up`` and ``phase``), which a
+schedule and a course both run.
 
 The enumerations are iptkit's own (plain :class:`enum.Enum` classes).
+
+Private names of iptkit imported here (a rename in iptkit breaks this file
+first, so keep the list in step with the imports below):
+
+- ``iptkit._sessions``: ``row_issues``, ``sequence_issues``, ``phase_issues``,
+  ``agreement_issues`` (the session-numbering rules);
+- ``iptkit._ordering``: ``date_order_issues`` (lists kept in date order);
+- ``iptkit._contract``: ``amendment_order_issues``, ``total_in_force``,
+  ``_SLOTS_IN_HORIZON`` (the acute total in force; when a contract's dates must
+  be planned);
+- ``iptkit._measures``: ``INSTRUMENTS``, ``_answer_value``, ``_item_issues``,
+  ``_plainly_valid``, ``_total_issue`` (score items and totals);
+- ``iptkit._recurrence``: ``recurrence_starts``, ``zone_info`` (planned dates,
+  IANA zones).
 """
 
 from __future__ import annotations
@@ -23,7 +40,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 
 import iptkit
 from iptkit import (
-    Attendance,
     ContactFrequency,
     DiagnosisSystem,
     DisputeStage,
@@ -31,34 +47,44 @@ from iptkit import (
     FocusArea,
     Format,
     Frequency,
+    Issue,
     LifeEventKind,
     MissedSessionPolicy,
     Modality,
     PartyRole,
     Phase,
     RelationshipRole,
+    ScheduleError,
     SessionKind,
     SessionStatus,
     TaskOutcome,
     Technique,
+    ValidationError,
+    phase_lengths,
 )
-from iptkit._contract import _SLOTS_IN_HORIZON
-from iptkit._course import _check_series, _phase
-from iptkit._errors import Issue, ScheduleError, ValidationError
-from iptkit._measures import INSTRUMENTS, _answer_value, _item_issues, _total_issue
-from iptkit._protocol import phase_lengths
+from iptkit._contract import _SLOTS_IN_HORIZON, amendment_order_issues, total_in_force
+from iptkit._measures import (
+    INSTRUMENTS,
+    _answer_value,
+    _item_issues,
+    _plainly_valid,
+    _total_issue,
+)
+from iptkit._ordering import date_order_issues
 from iptkit._recurrence import recurrence_starts, zone_info
-from iptkit._schedule import (
-    _amendment_issues,
-    _excluded_issues,
-    _missed_issues,
-    _numbering_issues,
-    _ordered_dates,
-    _phase_issues,
-    _start_order_issues,
-)
+from iptkit._sessions import agreement_issues, phase_issues, row_issues, sequence_issues
 from iptkit.measures import InstrumentId
 from iptkit.protocols import STANDARD
+
+#: The schema version these models read.  A new version of the document needs this file
+#: brought up to date (fields, rules and the private names above).
+SCHEMA_VERSION = 2
+if iptkit.SCHEMA_VERSION != SCHEMA_VERSION:
+    msg = (
+        f"bench/pydantic_model.py describes schema version {SCHEMA_VERSION}, "
+        f"iptkit writes {iptkit.SCHEMA_VERSION}: bring the baseline up to date"
+    )
+    raise ImportError(msg)
 
 __all__ = ["TreatmentCourse"]
 
@@ -169,7 +195,13 @@ class ContingencyPolicy(Strict):
 
     @model_validator(mode="after")
     def _invariants(self) -> ContingencyPolicy:
-        _raise(list(_ordered_dates(self.excluded_dates, "$.excluded_dates")))
+        _raise(
+            list(
+                date_order_issues(
+                    self.excluded_dates, "$.excluded_dates[{}]", items="Excluded dates", unique=True
+                )
+            )
+        )
         return self
 
 
@@ -210,6 +242,9 @@ class TreatmentContract(Strict):
     def total(self) -> int:
         return self.amendments[-1].new_total if self.amendments else self.sessions.total
 
+    def total_on(self, day: dt.date) -> int:
+        return total_in_force(self.sessions.total, self.amendments, day)  # type: ignore[arg-type]
+
     @model_validator(mode="after")
     def _invariants(self) -> TreatmentContract:
         _raise(list(self._issues()))
@@ -228,9 +263,7 @@ class TreatmentContract(Strict):
             if party.label in labels:
                 yield Issue(f"$.parties[{index}].label", "duplicate_label", "Shared label.")
             labels.add(party.label)
-        for index in range(1, len(self.amendments)):
-            if self.amendments[index].agreed_on < self.amendments[index - 1].agreed_on:
-                yield Issue(f"$.amendments[{index}].agreed_on", "amendments_out_of_order", ".")
+        yield from amendment_order_issues(self.amendments)  # type: ignore[arg-type]
         first_day = self.sessions.first_local_date
         late = [
             index
@@ -340,9 +373,9 @@ class Relationship(Strict):
             issues.append(Issue("$.died_on", "death_date_without_death", "."))
         if self.dispute_stage is not None and not self.in_dispute:
             issues.append(Issue("$.dispute_stage", "stage_without_dispute", "."))
-        for index, (before, after) in enumerate(zip(self.changes, self.changes[1:], strict=False)):
-            if after.on < before.on:
-                issues.append(Issue(f"$.changes[{index + 1}].on", "changes_out_of_order", "."))
+        issues.extend(
+            date_order_issues([c.on for c in self.changes], "$.changes[{}].on", items="Changes")
+        )
         _raise(issues)
         return self
 
@@ -375,8 +408,6 @@ class LifeEvent(Strict):
 # Schedule
 # --------------------------------------------------------------------------
 
-_ACUTE_PHASES = (Phase.INITIAL, Phase.MIDDLE, Phase.TERMINATION)
-
 
 class ScheduledSession(Strict):
     kind: SessionKind
@@ -385,38 +416,11 @@ class ScheduledSession(Strict):
     minutes: Minutes
     phase: Phase | None
     status: SessionStatus = SessionStatus.PLANNED
+    made_up: bool = False
 
     @model_validator(mode="after")
     def _invariants(self) -> ScheduledSession:
-        issues = []
-        if self.kind is SessionKind.PRE_TREATMENT:
-            if self.number != 0:
-                issues.append(Issue("$.number", "number_sequence", "."))
-            phase_ok = self.phase is None
-        else:
-            if self.number == 0:
-                issues.append(Issue("$.number", "number_sequence", "."))
-            if self.kind is SessionKind.ACUTE:
-                phase_ok = self.phase in _ACUTE_PHASES
-            else:
-                phase_ok = self.phase is Phase.MAINTENANCE
-        if not phase_ok:
-            issues.append(Issue("$.phase", "phase_mismatch", "."))
-        _raise(issues)
-        return self
-
-
-class MissedSlot(Strict):
-    kind: SessionKind
-    number: Annotated[int, Field(ge=0, le=1000)]
-    starts_at: AwareDatetime
-    minutes: Minutes
-    status: SessionStatus = SessionStatus.MISSED
-
-    @model_validator(mode="after")
-    def _invariants(self) -> MissedSlot:
-        if self.status not in (SessionStatus.MISSED, SessionStatus.CANCELLED):
-            raise ValueError("A made-up slot records a missed or cancelled session.")
+        _raise(list(row_issues(self)))
         return self
 
 
@@ -426,6 +430,15 @@ class MaintenancePlan(Strict):
     minutes: Minutes
     count: Annotated[int, Field(ge=1, le=100)]
     agreed_on: dt.date | None = None
+
+
+def _local_date(moment: dt.datetime, info: Any) -> dt.date:
+    if info is None:
+        return moment.date()
+    try:
+        return moment.astimezone(info).date()
+    except (OverflowError, ValueError):
+        return moment.date()
 
 
 class Schedule(Strict):
@@ -440,16 +453,17 @@ class Schedule(Strict):
     missed_policy: MissedSessionPolicy | None = None
     maintenance: tuple[MaintenancePlan, ...] = ()
     sessions: Annotated[tuple[ScheduledSession, ...], Field(min_length=3, max_length=2000)]
-    missed: Annotated[tuple[MissedSlot, ...], Field(max_length=2000)] = ()
 
     @property
     def total(self) -> int:
         return self.amendments[-1].new_total if self.amendments else self.contracted_total
 
+    def total_on(self, day: dt.date) -> int:
+        return total_in_force(self.contracted_total, self.amendments, day)  # type: ignore[arg-type]
+
     @model_validator(mode="after")
     def _invariants(self) -> Schedule:
-        # The schedule rules are plain functions in iptkit; run the same ones.
-        me: Any = self
+        # The numbering rules are iptkit's own functions (iptkit._sessions): run the same ones.
         issues: list[Issue] = []
         info: Any
         try:
@@ -457,21 +471,49 @@ class Schedule(Strict):
         except ValidationError as exc:
             issues.extend(exc.issues)
             info = None
-        issues.extend(_ordered_dates(self.exclude, "$.exclude"))
-        for index in range(1, len(self.amendments)):
-            if self.amendments[index].agreed_on < self.amendments[index - 1].agreed_on:
-                issues.append(Issue(f"$.amendments[{index}].agreed_on", "out_of_order", "."))
-        order = list(_start_order_issues(me.sessions))
-        numbers = list(_numbering_issues(me))
-        issues += order + numbers
-        if not order and not numbers:
-            issues.extend(_phase_issues(me))
-        issues.extend(_amendment_issues(me, info))
-        issues.extend(_missed_issues(me))
+        issues.extend(
+            date_order_issues(self.exclude, "$.exclude[{}]", items="Excluded dates", unique=True)
+        )
+        issues.extend(amendment_order_issues(self.amendments))  # type: ignore[arg-type]
+        sequence = list(sequence_issues(self.sessions))
+        issues += sequence
+        issues.extend(self._count_issues())
+        if not sequence:
+            protocol: Any = self.protocol
+            issues.extend(phase_issues(self.sessions, protocol=protocol, total_on=self.total_on))
+        issues.extend(self._amendment_issues(info))
         if info is not None and self.exclude:
-            issues.extend(_excluded_issues(me, info))
+            excluded = frozenset(self.exclude)
+            for index, session in enumerate(self.sessions):
+                if _local_date(session.starts_at, info) in excluded:
+                    issues.append(Issue(f"$.sessions[{index}].starts_at", "excluded_date", "."))
         _raise(issues)
         return self
+
+    def _count_issues(self) -> Iterator[Issue]:
+        acute = sum(1 for s in self.sessions if s.kind is SessionKind.ACUTE)
+        if acute != self.total:
+            yield Issue("$.sessions", "session_count", ".")
+        maintenance = sum(1 for s in self.sessions if s.kind is SessionKind.MAINTENANCE)
+        if maintenance != sum(plan.count for plan in self.maintenance):
+            yield Issue("$.sessions", "session_count", ".")
+
+    def _amendment_issues(self, info: Any) -> Iterator[Issue]:
+        if not self.amendments:
+            return
+        held = [
+            _local_date(s.starts_at, info)
+            for s in self.sessions
+            if s.kind is SessionKind.ACUTE
+            and s.status is SessionStatus.HELD
+            and s.phase is Phase.TERMINATION
+        ]
+        if not held:
+            return
+        first = min(held)
+        for index, amendment in enumerate(self.amendments):
+            if amendment.agreed_on > first:
+                yield Issue(f"$.amendments[{index}].agreed_on", "amended_after_termination", ".")
 
 
 # --------------------------------------------------------------------------
@@ -487,6 +529,8 @@ class Score(Strict):
     @model_validator(mode="after")
     def _invariants(self) -> Score:
         info = INSTRUMENTS[self.instrument]
+        if self.items is not None and _plainly_valid(info, self.items, self.total):
+            return self
         total_issue = _total_issue(info, self.total)
         issues: list[Issue] = []
         if self.items is not None:
@@ -521,11 +565,11 @@ class Diagnosis(Strict):
 
 
 class SessionRecord(Strict):
-    number: Annotated[int, Field(ge=0, le=999)]
+    number: Annotated[int, Field(ge=0, le=1000)]
     kind: SessionKind = SessionKind.ACUTE
     starts_at: AwareDatetime
     minutes: Minutes
-    attendance: Attendance = Attendance.PLANNED
+    status: SessionStatus = SessionStatus.PLANNED
     made_up: bool = False
     modality: Modality = Modality.IN_PERSON
     phase: Phase | None
@@ -547,24 +591,7 @@ class SessionRecord(Strict):
 
     @model_validator(mode="after")
     def _invariants(self) -> SessionRecord:
-        issues = []
-        if self.kind is SessionKind.ACUTE:
-            if self.number < 1:
-                issues.append(Issue("$.number", "out_of_range", "."))
-            if self.phase is None or self.phase is Phase.MAINTENANCE:
-                issues.append(Issue("$.phase", "phase_mismatch", "."))
-        elif self.kind is SessionKind.MAINTENANCE:
-            if self.number < 1:
-                issues.append(Issue("$.number", "out_of_range", "."))
-            if self.phase is not Phase.MAINTENANCE:
-                issues.append(Issue("$.phase", "phase_mismatch", "."))
-        else:
-            if self.number != 0:
-                issues.append(Issue("$.number", "out_of_range", "."))
-            if self.phase is not None:
-                issues.append(Issue("$.phase", "phase_mismatch", "."))
-        if self.made_up and self.attendance in (Attendance.ATTENDED, Attendance.PLANNED):
-            issues.append(Issue("$.made_up", "made_up_not_missed", "."))
+        issues = list(row_issues(self))
         if len(set(self.focus_areas)) != len(self.focus_areas):
             issues.append(Issue("$.focus_areas", "duplicate_value", "."))
         if len(set(self.techniques)) != len(self.techniques):
@@ -586,13 +613,17 @@ class TreatmentGoal(Strict):
 
     @model_validator(mode="after")
     def _invariants(self) -> TreatmentGoal:
-        previous = self.set_on
-        issues = []
-        for index, rating in enumerate(self.ratings):
-            if rating.on < previous:
-                issues.append(Issue(f"$.ratings[{index}].on", "out_of_order", "."))
-            previous = max(previous, rating.on)
-        _raise(issues)
+        _raise(
+            list(
+                date_order_issues(
+                    [rating.on for rating in self.ratings],
+                    "$.ratings[{}].on",
+                    items="Ratings",
+                    not_before=self.set_on,
+                    since="the goal was set",
+                )
+            )
+        )
         return self
 
 
@@ -613,11 +644,15 @@ class Formulation(Strict):
         issues = []
         if len(set(self.focus_areas)) != len(self.focus_areas):
             issues.append(Issue("$.focus_areas", "duplicate_value", "."))
-        previous = self.agreed_on
-        for index, revision in enumerate(self.revisions):
-            if revision.on < previous:
-                issues.append(Issue(f"$.revisions[{index}].on", "out_of_order", "."))
-            previous = max(previous, revision.on)
+        issues.extend(
+            date_order_issues(
+                [revision.on for revision in self.revisions],
+                "$.revisions[{}].on",
+                items="Revisions",
+                not_before=self.agreed_on,
+                since="the formulation was agreed",
+            )
+        )
         _raise(issues)
         return self
 
@@ -635,7 +670,7 @@ _STANDARD = Protocol.model_validate_json(iptkit.dumps(STANDARD))
 class TreatmentCourse(Strict):
     """The course document (with its ``schema_version``, as iptkit writes it)."""
 
-    schema_version: Literal[1]
+    schema_version: Literal[2]
     patient_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
     protocol: Protocol = _STANDARD
     started_on: dt.date
@@ -663,16 +698,13 @@ class TreatmentCourse(Strict):
     def total_on(self, day: dt.date) -> int | None:
         if self.contract is None:
             return None
-        total = self.contract.sessions.total
-        for amendment in self.contract.amendments:
-            if amendment.agreed_on <= day:
-                total = amendment.new_total
-        return total
+        return self.contract.total_on(day)
 
     def _issues(self) -> Iterator[Issue]:
         # Parts.
-        if self.contract is not None and self.contract.protocol != self.protocol:
-            yield Issue("$.contract.protocol", "protocol_mismatch", ".")
+        for name, part in (("contract", self.contract), ("schedule", self.schedule)):
+            if part is not None and part.protocol != self.protocol:
+                yield Issue(f"$.{name}.protocol", "protocol_mismatch", ".")
         if self.ended_on is not None and self.ended_on < self.started_on:
             yield Issue("$.ended_on", "out_of_order", ".")
         if self.onset is not None and self.onset > self.started_on:
@@ -684,36 +716,39 @@ class TreatmentCourse(Strict):
         for index, record in enumerate(self.sessions):
             if not self._within(record.starts_at.date()):
                 yield Issue(f"$.sessions[{index}].starts_at", "outside_course", ".")
-        # Numbering (rules 1, 2 and 6): the same series check as iptkit.
-        acute: list[tuple[int, Any]] = []
-        maintenance: list[tuple[int, Any]] = []
-        for index, record in enumerate(self.sessions):
-            if record.kind is SessionKind.ACUTE:
-                acute.append((index, record))
-            elif record.kind is SessionKind.MAINTENANCE:
-                maintenance.append((index, record))
-        yield from _check_series(acute, "acute")
-        yield from _check_series(maintenance, "maintenance")
-        if acute and maintenance:
-            last_acute = max(record.starts_at for _, record in acute)
-            for index, record in maintenance:
-                if record.starts_at <= last_acute:
-                    yield Issue(f"$.sessions[{index}].starts_at", "maintenance_before_acute", ".")
-        first_acute = min((record.starts_at for _, record in acute), default=None)
-        for index, record in enumerate(self.sessions):
-            if (
-                record.kind is SessionKind.PRE_TREATMENT
-                and first_acute is not None
-                and record.starts_at >= first_acute
-            ):
-                yield Issue(f"$.sessions[{index}].kind", "kind_order", ".")
-        yield from self._totals_and_phases(acute)
-        planned = [r.starts_at for r in self.sessions if r.attendance is Attendance.PLANNED]
+        # Numbering (rules 1, 2, 3 and 6): the same functions as iptkit.
+        records = self.sessions
+        sequence = list(sequence_issues(records))
+        yield from sequence
+        contract = self.contract
+        if contract is not None:
+            beyond = [
+                Issue(f"$.sessions[{index}].number", "beyond_contract", ".")
+                for index, record in enumerate(records)
+                if record.kind is SessionKind.ACUTE and record.number > contract.total
+            ]
+            yield from beyond
+            sequence.extend(beyond)
+        in_force = contract or self.schedule
+        if in_force is not None and not sequence:
+            protocol: Any = self.protocol
+            yield from phase_issues(records, protocol=protocol, total_on=in_force.total_on)
+        planned = [r.starts_at for r in records if r.status is SessionStatus.PLANNED]
         if planned:
             earliest = min(planned)
-            for index, record in enumerate(self.sessions):
-                if record.attendance is not Attendance.PLANNED and record.starts_at > earliest:
-                    yield Issue(f"$.sessions[{index}].attendance", "recorded_after_planned", ".")
+            for index, record in enumerate(records):
+                if record.status is not SessionStatus.PLANNED and record.starts_at > earliest:
+                    yield Issue(f"$.sessions[{index}].status", "recorded_after_planned", ".")
+        if self.schedule is not None:
+            info = zone_info(self.schedule.zone)
+
+            def day_of(moment: dt.datetime) -> dt.date:
+                try:
+                    return moment.astimezone(info).date()
+                except (OverflowError, ValueError):
+                    return moment.date()
+
+            yield from agreement_issues(records, self.schedule.sessions, day_of=day_of)
         # Goals.
         agreed: frozenset[FocusArea] | None = None
         if self.formulation is not None:
@@ -724,18 +759,3 @@ class TreatmentCourse(Strict):
             for index, goal in enumerate(self.goals):
                 if goal.focus_area not in agreed:
                     yield Issue(f"$.goals[{index}].focus_area", "goal_outside_focus", ".")
-
-    def _totals_and_phases(self, acute: list[tuple[int, Any]]) -> Iterator[Issue]:
-        if self.contract is None:
-            return
-        final_total = self.contract.total
-        protocol: Any = self.protocol
-        for index, record in acute:
-            if record.number > final_total:
-                yield Issue(f"$.sessions[{index}].number", "beyond_contract", ".")
-                continue
-            total = self.total_on(record.starts_at.date()) or final_total
-            total = max(total, record.number)
-            expected = _phase(record.number, total, protocol)
-            if expected is not None and record.phase is not expected:
-                yield Issue(f"$.sessions[{index}].phase", "phase_mismatch", ".")

@@ -3,7 +3,7 @@
 Run with ``make bench`` (installs the ``bench`` dependency group) or::
 
     python bench/run.py            # the full run (see bench/RESULTS.md for its options)
-    python bench/run.py --quick    # a smoke run on a small corpus (a minute or two)
+    python bench/run.py --quick    # smoke run: every path on tiny inputs (well under a minute)
 
 What it measures, side by side on the same JSON Lines corpus:
 
@@ -15,13 +15,26 @@ What it measures, side by side on the same JSON Lines corpus:
 * courses of 16, 64 and 256 session records (cost per course and per session);
 * peak memory holding every loaded course, one subprocess per approach;
 * ``iptkit check --jobs 1`` against ``--jobs 2`` (wall time, subprocesses);
-* peak RSS of ``iptkit check`` streaming files of different sizes.
+* peak RSS of ``iptkit check`` streaming files of different sizes;
+* import cost as whole processes: ``python -c "import iptkit"``, ``iptkit
+  --version``, ``python -c "import pydantic"``, and ``python -c "import
+  hypothesis"`` in this venv (where iptkit's hypothesis plugin is registered)
+  against a clean venv, made in the work folder, holding the same hypothesis and
+  no iptkit.
 
 In-process times are CPU times (``time.process_time``) of the benchmark
 process, medians over repeats in which the approaches take turns: on a
 shared machine wall time mostly measures the other processes.  Ratios measured
-in the same run are the figures to trust.  Results are printed as Markdown
-and written as JSON to the work folder.
+in the same run are the figures to trust.  Import costs are CPU and wall
+times of whole processes (medians; each command runs once first to write its
+caches); the hypothesis budget is judged on CPU time, for the same reason.
+Results are printed as Markdown and written as JSON to the work folder.
+
+``--quick`` runs every one of these paths on a few dozen courses, to show that
+the benchmarks work (``make bench-smoke``, run by CI); its ratios are too noisy
+to read anything from.  It measures the hypothesis import against the clean
+venv when pip can install hypothesis there (or the venv is already in the work
+folder), and says so when it cannot.
 """
 
 from __future__ import annotations
@@ -34,6 +47,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -50,6 +64,8 @@ import corpus  # noqa: E402  (bench/ is not a package)
 
 #: Session records per course, for the growth measurements.
 SESSION_COUNTS = (16, 64, 256)
+#: The most hypothesis may add to ``import hypothesis`` in this venv over a clean one.
+HYPOTHESIS_BUDGET_MS = 30.0
 
 Approach = Callable[[bytes], Any]
 
@@ -62,9 +78,9 @@ Approach = Callable[[bytes], Any]
 def load_approaches() -> dict[str, Approach]:
     """The loaders compared, by name (imported here so a subprocess pays only for its own)."""
     import orjson
-    import pydantic_model
 
     import iptkit
+    import pydantic_model
 
     course = iptkit.TreatmentCourse
 
@@ -250,6 +266,175 @@ def time_check(path: Path, repeats: int) -> dict[int, dict[str, float]]:
 
 
 # --------------------------------------------------------------------------
+# Import cost, whole processes
+# --------------------------------------------------------------------------
+
+
+def _venv_bin(venv: Path) -> Path:
+    return venv / ("Scripts" if os.name == "nt" else "bin")
+
+
+def _console_script(name: str) -> list[str] | None:
+    """The installed console script ``name`` beside this interpreter, if there is one."""
+    script = Path(sys.executable).parent / name
+    return [str(script)] if script.exists() else None
+
+
+def clean_hypothesis_venv(workdir: Path, *, quick: bool) -> Path | str:
+    """A venv in ``workdir`` with the hypothesis installed here and nothing of iptkit.
+
+    Returns the venv's interpreter, or (when it cannot be made) why not.  The
+    venv is kept and reused while it holds the same hypothesis version.  It gets
+    no pip of its own: this venv's pip installs into it.
+    """
+    try:
+        version = importlib.metadata.version("hypothesis")
+    except importlib.metadata.PackageNotFoundError:
+        return "hypothesis is not installed in this venv (make .venv/.dev or the bench group)"
+    venv = workdir / "clean-venv"
+    python = _venv_bin(venv) / "python"
+    marker = venv / f"hypothesis-{version}.installed"
+    if not (python.exists() and marker.exists()):
+        shutil.rmtree(venv, ignore_errors=True)
+        made = subprocess.run(
+            [sys.executable, "-m", "venv", "--without-pip", str(venv)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if made.returncode != 0:
+            return f"python -m venv failed: {made.stderr.strip()}"
+        network = ["--retries", "0", "--timeout", "10"] if quick else []
+        pip = [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet"]
+        proc = subprocess.run(
+            [*pip, *network, "--disable-pip-version-check", f"hypothesis=={version}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode != 0:
+            shutil.rmtree(venv, ignore_errors=True)
+            lines = (proc.stderr or proc.stdout).strip().splitlines()
+            return f"pip could not install hypothesis {version} there: {lines[-1] if lines else ''}"
+        marker.touch()
+    has_iptkit = subprocess.run(
+        [str(python), "-c", "import importlib.util as u; print(u.find_spec('iptkit') is not None)"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    if has_iptkit != "False":
+        msg = f"the clean venv {venv} can import iptkit"
+        raise RuntimeError(msg)
+    return python
+
+
+def _process_seconds(command: Sequence[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system) of one run of ``command``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def time_imports(workdir: Path, repeats: int, *, quick: bool) -> dict[str, Any]:
+    """Median wall and CPU seconds of whole processes that import things, taking turns.
+
+    Every command runs once first (to write its bytecode caches), then
+    ``repeats`` times.  Returns the times by label, the clean venv's status and
+    the hypothesis overhead, judged on CPU time: on a shared machine wall time
+    mostly measures the other processes.
+    """
+    python = sys.executable
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE")}
+    no_plugins = env | {"HYPOTHESIS_NO_PLUGINS": "1"}
+    version = _console_script("iptkit") or [python, "-m", "iptkit"]
+    commands: dict[str, tuple[list[str], dict[str, str]]] = {
+        "python -c pass": ([python, "-c", "pass"], env),
+        "python -c 'import iptkit'": ([python, "-c", "import iptkit"], env),
+        f"{'iptkit' if len(version) == 1 else 'python -m iptkit'} --version": (
+            [*version, "--version"],
+            env,
+        ),
+        "python -c 'import pydantic'": ([python, "-c", "import pydantic"], env),
+        "python -c 'import hypothesis'": ([python, "-c", "import hypothesis"], env),
+        "python -c 'import hypothesis', HYPOTHESIS_NO_PLUGINS=1": (
+            [python, "-c", "import hypothesis"],
+            no_plugins,
+        ),
+    }
+    clean = clean_hypothesis_venv(workdir, quick=quick)
+    if isinstance(clean, Path):
+        commands["clean venv: python -c pass"] = ([str(clean), "-c", "pass"], env)
+        commands["clean venv: python -c 'import hypothesis'"] = (
+            [str(clean), "-c", "import hypothesis"],
+            env,
+        )
+    elif not quick:
+        msg = f"bench/run.py: the hypothesis import could not be measured: {clean}"
+        raise SystemExit(msg)
+    walls: dict[str, list[float]] = {label: [] for label in commands}
+    cpus: dict[str, list[float]] = {label: [] for label in commands}
+    for command, environment in commands.values():
+        _process_seconds(command, environment)
+    for _ in range(repeats):
+        for label, (command, environment) in commands.items():
+            wall, cpu = _process_seconds(command, environment)
+            walls[label].append(wall)
+            cpus[label].append(cpu)
+    times = {label: statistics.median(values) for label, values in cpus.items()}
+    result: dict[str, Any] = {
+        "cpu seconds": times,
+        "wall seconds": {label: statistics.median(values) for label, values in walls.items()},
+        "repeats": repeats,
+        "clean venv": str(clean),
+    }
+    if isinstance(clean, Path):
+        ours = times["python -c 'import hypothesis'"]
+        theirs = times["clean venv: python -c 'import hypothesis'"]
+        result["hypothesis overhead ms"] = (ours - theirs) * 1e3
+        result["hypothesis overhead net of startup ms"] = (
+            (ours - times["python -c pass"]) - (theirs - times["clean venv: python -c pass"])
+        ) * 1e3
+    return result
+
+
+def report_imports(imports: dict[str, Any]) -> list[str]:
+    """The import-time table and the hypothesis overhead against its budget."""
+    times, walls = imports["cpu seconds"], imports["wall seconds"]
+    lines = [
+        f"### Import cost (whole processes, medians of {imports['repeats']})",
+        "",
+        _row(["command", "CPU ms", "CPU ms over `python -c pass` (same venv)", "wall ms"]),
+        _row(["---"] * 4),
+    ]
+    for label, seconds in times.items():
+        bare = "clean venv: python -c pass" if label.startswith("clean venv") else "python -c pass"
+        over = (seconds - times[bare]) * 1e3
+        lines.append(
+            _row([f"`{label}`", f"{seconds * 1e3:.0f}", f"{over:.0f}", f"{walls[label] * 1e3:.0f}"])
+        )
+    lines.append("")
+    overhead = imports.get("hypothesis overhead ms")
+    if overhead is None:
+        lines.append(
+            f"`import hypothesis` against a clean venv: not measured ({imports['clean venv']})."
+        )
+    else:
+        net = imports["hypothesis overhead net of startup ms"]
+        verdict = "within" if overhead <= HYPOTHESIS_BUDGET_MS else "OVER"
+        lines.append(
+            f"`import hypothesis` here takes {overhead:+.0f} ms of CPU against the clean venv "
+            f"({net:+.0f} ms net of each venv's bare startup): {verdict} the budget of "
+            f"{HYPOTHESIS_BUDGET_MS:.0f} ms."
+        )
+    return [*lines, ""]
+
+
+# --------------------------------------------------------------------------
 # Report
 # --------------------------------------------------------------------------
 
@@ -348,20 +533,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--check-courses", type=int, default=20_000, help="courses checked")
     parser.add_argument("--check-repeats", type=int, default=2, help="repeats per check run")
     parser.add_argument("--stream-mb", type=int, default=1000, help="size of the streaming file")
-    parser.add_argument("--workdir", type=Path, default=None, help="where corpora go")
+    parser.add_argument("--import-repeats", type=int, default=11, help="runs per import command")
+    parser.add_argument(
+        "--ceiling-count", type=int, default=4_000_000, help="loop length of the CPU ceiling"
+    )
+    parser.add_argument(
+        "--workdir", type=Path, default=None, help="where corpora and the clean venv go"
+    )
     parser.add_argument(
         "--times-only", action="store_true", help="only the in-process timings (no subprocesses)"
     )
     parser.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    started = time.perf_counter()
     if args.memory_child:
         name, path, count = args.memory_child
         memory_child(name, path, int(count))
         return 0
     if args.quick:
-        args.courses, args.sample, args.repeats, args.check_repeats = 400, 100, 3, 1
-        args.check_courses = 400
-        args.stream_mb = 0
+        args.courses, args.sample, args.repeats, args.held = 48, 16, 2, 48
+        args.check_courses, args.check_repeats, args.stream_mb = 48, 1, 0
+        args.import_repeats, args.ceiling_count = 3, 300_000
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="iptkit-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {"facts": machine_facts(), "args": vars(args) | {"workdir": ""}}
@@ -376,7 +568,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         count = max(args.courses * SESSION_COUNTS[0] // sessions, 1)
         files[sessions] = workdir / f"courses-{sessions}.jsonl"
         size = corpus.write_corpus(files[sessions], courses=count, sessions=sessions)
-        print(f"- corpus: {count} courses of {sessions} records, {size / 1e6:.0f} MB", flush=True)
+        print(f"- corpus: {count} courses of {sessions} records, {size / 1e6:.1f} MB", flush=True)
     print()
 
     # In-process: parse floor, load + validate, dump.
@@ -424,9 +616,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.check_courses != args.courses:
         checked = workdir / f"check-{args.check_courses}.jsonl"
         corpus.write_corpus(checked, courses=args.check_courses, sessions=16)
-    ceiling_before = parallel_ceiling(3)
+    ceiling_repeats = 1 if args.quick else 3
+    ceiling_before = parallel_ceiling(ceiling_repeats, args.ceiling_count)
     check = time_check(checked, args.check_repeats)
-    ceiling = (ceiling_before + parallel_ceiling(3)) / 2
+    ceiling = (ceiling_before + parallel_ceiling(ceiling_repeats, args.ceiling_count)) / 2
     results["check"] = check
     results["parallel ceiling"] = ceiling
     speedup = check[1]["wall"] / check[2]["wall"]
@@ -490,10 +683,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     print("\n".join([*table, ""]), flush=True)
 
+    # Import cost, whole processes.
+    results["imports"] = time_imports(workdir, args.import_repeats, quick=args.quick)
+    print("\n".join(report_imports(results["imports"])), flush=True)
+
     results["facts"]["load after"] = _load()
     print(f"- load average after: {results['facts']['load after']}")
     (workdir / "results.json").write_text(json.dumps(results, indent=2, default=str))
     print(f"- raw results: {workdir / 'results.json'}")
+    print(f"- run time: {time.perf_counter() - started:.0f} s")
     return 0
 
 
