@@ -32,7 +32,6 @@ from zoneinfo import ZoneInfo
 import iptkit
 from iptkit import (
     Amendment,
-    Attendance,
     ContactFrequency,
     ContingencyPolicy,
     Diagnosis,
@@ -59,7 +58,6 @@ from iptkit import (
     Schedule,
     SessionKind,
     SessionRecord,
-    SessionStatus,
     SessionTerms,
     TaskOutcome,
     Technique,
@@ -78,13 +76,6 @@ DATA = Path(__file__).resolve().parent / "data"
 #: The corpus for the demo: how many courses, the seed and the broken share.
 CORPUS = {"courses": 200, "seed": 7, "invalid_fraction": 0.1}
 
-_ATTENDANCE = {
-    SessionStatus.HELD: Attendance.ATTENDED,
-    SessionStatus.PLANNED: Attendance.PLANNED,
-    SessionStatus.MISSED: Attendance.NO_SHOW,
-    SessionStatus.CANCELLED: Attendance.CANCELLED_BY_PATIENT,
-}
-
 
 def _phq9(*answers: int) -> Score:
     return score(PHQ9, answers)
@@ -92,58 +83,19 @@ def _phq9(*answers: int) -> Score:
 
 def _records(
     schedule: Schedule,
-    contract: TreatmentContract,
     content: dict[str, dict[str, Any]],
 ) -> tuple[SessionRecord, ...]:
-    """Session records for every session and made-up slot of ``schedule``, by start time.
+    """The record of every session of ``schedule``, made-up misses included, in start order.
 
-    ``content`` gives extra fields per session label (``"3"``, ``"M2"``).  A
-    record's phase follows rule 3 with the total in force on its day.
+    ``content`` gives what happened at a session, by its label (``"3"``,
+    ``"M2"``); a made-up miss has only the facts its planned session carries.
     """
-    rows: list[tuple[dt.datetime, SessionRecord]] = []
-    for missed in schedule.missed:
-        rows.append(
-            (
-                missed.starts_at,
-                SessionRecord(
-                    number=missed.number,
-                    kind=missed.kind,
-                    starts_at=missed.starts_at,
-                    minutes=missed.minutes,
-                    attendance=_ATTENDANCE[missed.status],
-                    made_up=True,
-                    phase=_phase(contract, missed.number, missed.starts_at.date()),
-                ),
-            )
+    return tuple(
+        SessionRecord.from_scheduled(
+            session, **({} if session.made_up else content.get(session.label, {}))
         )
-    for session in schedule.sessions:
-        phase = session.phase
-        if session.kind is SessionKind.ACUTE:
-            phase = _phase(contract, session.number, session.starts_at.date())
-        rows.append(
-            (
-                session.starts_at,
-                SessionRecord(
-                    number=session.number,
-                    kind=session.kind,
-                    starts_at=session.starts_at,
-                    minutes=session.minutes,
-                    attendance=_ATTENDANCE[session.status],
-                    phase=phase,
-                    **content.get(session.label, {}),
-                ),
-            )
-        )
-    rows.sort(key=lambda row: row[0])
-    return tuple(record for _, record in rows)
-
-
-def _phase(contract: TreatmentContract, number: int, day: dt.date) -> Phase:
-    total = contract.sessions.total
-    for amendment in contract.amendments:
-        if amendment.agreed_on <= day:
-            total = amendment.new_total
-    return iptkit.phase_of(number, max(total, number), contract.protocol)
+        for session in schedule.sessions
+    )
 
 
 def _day(schedule: Schedule, number: int, kind: SessionKind = SessionKind.ACUTE) -> dt.date:
@@ -214,7 +166,7 @@ def adult_grief() -> TreatmentCourse:
         content[str(number)]["ending_raised"] = True
     for number in (15, 16):
         content[str(number)]["maintenance_discussed"] = True
-    records = _records(schedule, contract, content)
+    records = _records(schedule, content)
     return TreatmentCourse(
         patient_id="EX-GRIEF-01",
         protocol=IPT_UK,
@@ -447,7 +399,7 @@ def adolescent() -> TreatmentCourse:
             linked_people=("P1",),
         ),
         schedule=schedule,
-        sessions=_records(schedule, contract, content),
+        sessions=_records(schedule, content),
         goals=(
             TreatmentGoal(
                 focus_area=FocusArea.ROLE_DISPUTE,
@@ -605,7 +557,7 @@ def missed_extension_maintenance() -> TreatmentCourse:
             focus_areas=(FocusArea.ROLE_TRANSITION,), agreed_on=_day(schedule, 3)
         ),
         schedule=schedule,
-        sessions=_records(schedule, contract, content),
+        sessions=_records(schedule, content),
         goals=(
             TreatmentGoal(
                 focus_area=FocusArea.ROLE_TRANSITION,

@@ -46,7 +46,7 @@ DATA = Path(__file__).resolve().parent / "data"
 #: A document with several mistakes of the kinds real records show.
 MALFORMED = """
 {
-  "schema_version": 1,
+  "schema_version": 2,
   "relationships": [
     {"label": "P1", "role": "partner", "closness": 1, "in_dispute": "no"},
     {"label": "W1", "role": "boss", "closeness": 9},

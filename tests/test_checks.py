@@ -24,7 +24,6 @@ import iptkit
 from iptkit import (
     CHECKS,
     Amendment,
-    Attendance,
     CheckConfig,
     ContingencyPolicy,
     Diagnosis,
@@ -48,6 +47,7 @@ from iptkit import (
     RelationshipRole,
     SessionKind,
     SessionRecord,
+    SessionStatus,
     SessionTerms,
     Severity,
     TreatmentContract,
@@ -129,7 +129,7 @@ def make_records(
             "number": number,
             "starts_at": FIRST + dt.timedelta(weeks=number - 1),
             "minutes": 50,
-            "attendance": Attendance.ATTENDED if is_held else Attendance.PLANNED,
+            "status": SessionStatus.HELD if is_held else SessionStatus.PLANNED,
             "phase": phase_of(number, max(in_force, number), protocol),
             "focus_areas": contract.focus_areas if contract is not None and is_held else (),
             "sick_role_given": is_held and number == 1,
@@ -593,7 +593,7 @@ class TestMeasures:
     def test_missed_sessions_do_not_count(self) -> None:
         """Only held sessions count towards the interval."""
         missed: dict[str, Any] = {
-            "attendance": Attendance.NO_SHOW,
+            "status": SessionStatus.MISSED,
             "scores": (),
             "focus_areas": (),
         }
@@ -662,7 +662,7 @@ class TestMeasures:
             kind=SessionKind.MAINTENANCE,
             starts_at=FIRST + dt.timedelta(weeks=16),
             minutes=50,
-            attendance=Attendance.ATTENDED,
+            status=SessionStatus.HELD,
             phase=Phase.MAINTENANCE,
         )
         course = evolve(course, sessions=(*course.sessions, maintenance))
@@ -728,26 +728,26 @@ class TestAttendance:
 
     def test_low_attendance(self) -> None:
         """Two of four sessions missed is below the 75% expected, reported for information."""
-        missed = {"attendance": Attendance.NO_SHOW, "scores": (), "focus_areas": ()}
+        missed = {"status": SessionStatus.MISSED, "scores": (), "focus_areas": ()}
         course = build(4, planned=8, edit={2: missed, 4: missed})
         assert only(course, "low_attendance") == [("$.sessions", INFO)]
 
     def test_three_of_four_attended(self) -> None:
         """Three of four attended is exactly 75%, not below it."""
-        missed = {"attendance": Attendance.NO_SHOW, "scores": (), "focus_areas": ()}
+        missed = {"status": SessionStatus.MISSED, "scores": (), "focus_areas": ()}
         assert "low_attendance" not in codes(build(4, planned=8, edit={4: missed}))
 
     def test_missed_beyond_policy(self) -> None:
         """A second missed session goes beyond a policy that reviews after one."""
         contract = make_contract(contingency=ContingencyPolicy(max_missed=1))
-        missed = {"attendance": Attendance.CANCELLED_BY_PATIENT, "scores": (), "focus_areas": ()}
+        missed = {"status": SessionStatus.CANCELLED_BY_PATIENT, "scores": (), "focus_areas": ()}
         course = build(contract=contract, edit={5: missed, 8: missed})
         assert only(course, "missed_beyond_policy") == [("$.sessions[7]", W)]
 
     def test_missed_within_policy(self) -> None:
         """One missed session is within a policy that reviews after one."""
         contract = make_contract(contingency=ContingencyPolicy(max_missed=1))
-        missed = {"attendance": Attendance.NO_SHOW, "scores": (), "focus_areas": ()}
+        missed = {"status": SessionStatus.MISSED, "scores": (), "focus_areas": ()}
         assert "missed_beyond_policy" not in codes(build(contract=contract, edit={5: missed}))
 
 

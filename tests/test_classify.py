@@ -476,7 +476,7 @@ class TestRuleSet:
         assert sharp.timing_weight(ago(366), ONSET) == 0.0
 
     def test_evolve_checks_the_new_values(self) -> None:
-        """attrs.evolve re-checks fields: a negative window is out of range."""
+        """evolve re-checks fields: a negative window is out of range."""
         assert issues_of(lambda: evolve(WEISSMAN_RULES, full_before_days=-1)) == [
             ("$.full_before_days", "out_of_range")
         ]

@@ -369,13 +369,13 @@ class TestDumps:
             relationships=(Relationship(label="P1", role=RelationshipRole.FRIEND, closeness=2),)
         )
         assert dumps(one) == dumps(two)
-        assert dumps(one).startswith('{"schema_version":1,"relationships":[{"label":"P1"')
+        assert dumps(one).startswith('{"schema_version":2,"relationships":[{"label":"P1"')
 
     def test_indent(self) -> None:
         """indent gives readable text that loads back equal."""
         inv = InterpersonalInventory(completed_on=dt.date(2026, 1, 14))
         text = dumps(inv, indent=2)
-        assert text.splitlines()[1] == '  "schema_version": 1,'
+        assert text.splitlines()[1] == '  "schema_version": 2,'
         assert loads(InterpersonalInventory, text) == inv
 
     def test_non_ascii_kept(self) -> None:

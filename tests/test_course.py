@@ -13,7 +13,6 @@ import iptkit
 from _helpers import issues_of
 from iptkit import (
     Amendment,
-    Attendance,
     FocusArea,
     Formulation,
     FormulationRevision,
@@ -22,6 +21,7 @@ from iptkit import (
     Phase,
     SessionKind,
     SessionRecord,
+    SessionStatus,
     SessionTerms,
     TreatmentContract,
     TreatmentCourse,
@@ -56,7 +56,7 @@ def _record(number: int, phase: Phase, **changes: Any) -> SessionRecord:
         "number": number,
         "starts_at": FIRST + dt.timedelta(weeks=number - 1),
         "minutes": 50,
-        "attendance": Attendance.ATTENDED,
+        "status": SessionStatus.HELD,
         "phase": phase,
     }
     values.update(changes)
@@ -93,18 +93,18 @@ class TestSessionRecord:
     """Rules a single record keeps."""
 
     def test_label(self) -> None:
-        """Acute records show their number, maintenance ones Mk, pre-treatment 'pre'."""
+        """Acute records show their number, maintenance ones Mk, pre-treatment 0 (as planned)."""
         assert _record(3, Phase.INITIAL).label == "3"
         maintenance = _record(2, Phase.MAINTENANCE, kind=SessionKind.MAINTENANCE)
         assert maintenance.label == "M2"
         pre = evolve(
             _record(1, Phase.INITIAL), number=0, kind=SessionKind.PRE_TREATMENT, phase=None
         )
-        assert pre.label == "pre"
+        assert pre.label == "0"
 
     def test_acute_number_starts_at_one(self) -> None:
         """An acute record numbered 0 is refused at its number."""
-        assert issues_of(lambda: _record(0, Phase.INITIAL)) == [("$.number", "out_of_range")]
+        assert issues_of(lambda: _record(0, Phase.INITIAL)) == [("$.number", "number_sequence")]
 
     def test_maintenance_phase(self) -> None:
         """A maintenance record must be in the maintenance phase (rule 6)."""
@@ -115,7 +115,7 @@ class TestSessionRecord:
     def test_pre_treatment_has_no_phase(self) -> None:
         """A pre-treatment contact is number 0 and has no phase (reference §4)."""
         assert issues_of(lambda: _record(1, Phase.INITIAL, kind=SessionKind.PRE_TREATMENT)) == [
-            ("$.number", "out_of_range"),
+            ("$.number", "number_sequence"),
             ("$.phase", "phase_mismatch"),
         ]
 
@@ -205,14 +205,14 @@ class TestTreatmentCourseInvariants:
     def test_phase_under_standard(self) -> None:
         """Under STANDARD, session 4 of 16 is already middle (initial phase at most 3)."""
         contract = _contract(protocol=STANDARD)
-        records = (_record(4, Phase.INITIAL),)
+        records = tuple(_record(n, Phase.INITIAL) for n in range(1, 5))
         issues = issues_of(lambda: _course(records, protocol=STANDARD, contract=contract))
-        assert ("$.sessions[0].phase", "phase_mismatch") in issues
+        assert issues == [("$.sessions[3].phase", "phase_mismatch")]
 
     def test_gap_in_numbers(self) -> None:
         """Acute numbers run 1..n without gaps (rule 1)."""
         records = (_record(1, Phase.INITIAL), _record(3, Phase.INITIAL))
-        assert issues_of(lambda: _course(records)) == [("$.sessions", "number_sequence")]
+        assert issues_of(lambda: _course(records)) == [("$.sessions[1].number", "number_sequence")]
 
     def test_duplicate_number(self) -> None:
         """No two counted sessions share a number (rule 2)."""
@@ -232,7 +232,7 @@ class TestTreatmentCourseInvariants:
         """A made-up miss does not spend its number; the replacement carries it (rule 4)."""
         records = (
             _record(1, Phase.INITIAL),
-            _record(2, Phase.INITIAL, attendance=Attendance.NO_SHOW, made_up=True),
+            _record(2, Phase.INITIAL, status=SessionStatus.MISSED, made_up=True),
             _record(2, Phase.INITIAL, starts_at=FIRST + dt.timedelta(weeks=2)),
         )
         course = _course(records)
@@ -243,7 +243,7 @@ class TestTreatmentCourseInvariants:
         """A counted miss spends its number (rule 4)."""
         records = (
             _record(1, Phase.INITIAL),
-            _record(2, Phase.INITIAL, attendance=Attendance.NO_SHOW),
+            _record(2, Phase.INITIAL, status=SessionStatus.MISSED),
         )
         assert _course(records).sessions_used == 2
 
@@ -267,25 +267,25 @@ class TestTreatmentCourseInvariants:
     def test_maintenance_after_acute(self) -> None:
         """Maintenance sessions fall after the last acute session (rule 6)."""
         records = (
-            _record(1, Phase.INITIAL),
             _record(
                 1,
                 Phase.MAINTENANCE,
                 kind=SessionKind.MAINTENANCE,
                 starts_at=FIRST - dt.timedelta(days=1),
             ),
+            _record(1, Phase.INITIAL),
         )
         issues = issues_of(lambda: _course(records))
-        assert ("$.sessions[1].starts_at", "maintenance_before_acute") in issues
+        assert ("$.sessions[1].kind", "maintenance_before_acute") in issues
 
     def test_recorded_after_planned(self) -> None:
         """A session held after one still planned is refused."""
         records = (
-            _record(1, Phase.INITIAL, attendance=Attendance.PLANNED),
+            _record(1, Phase.INITIAL, status=SessionStatus.PLANNED),
             _record(2, Phase.INITIAL),
         )
         assert issues_of(lambda: _course(records)) == [
-            ("$.sessions[1].attendance", "recorded_after_planned")
+            ("$.sessions[1].status", "recorded_after_planned")
         ]
 
     def test_measure_outside_course(self) -> None:
@@ -345,10 +345,10 @@ class TestDerivedViews:
         """Rate = attended / past sessions, leaving out therapist cancellations."""
         records = (
             _record(1, Phase.INITIAL),
-            _record(2, Phase.INITIAL, attendance=Attendance.NO_SHOW),
-            _record(3, Phase.INITIAL, attendance=Attendance.CANCELLED_BY_THERAPIST),
+            _record(2, Phase.INITIAL, status=SessionStatus.MISSED),
+            _record(3, Phase.INITIAL, status=SessionStatus.CANCELLED_BY_THERAPIST),
             _record(4, Phase.INITIAL),
-            _record(5, Phase.MIDDLE, attendance=Attendance.PLANNED),
+            _record(5, Phase.MIDDLE, status=SessionStatus.PLANNED),
         )
         assert _course(records).attendance_rate == pytest.approx(2 / 3)
 

@@ -12,12 +12,12 @@ import pytest
 
 import iptkit
 from iptkit import (
-    Attendance,
     FocusArea,
     LifeEventKind,
     PartyRole,
     Phase,
     SessionKind,
+    SessionStatus,
     TreatmentCourse,
     ValidationError,
     loads,
@@ -179,9 +179,9 @@ class TestMissedExtensionMaintenance:
         """Two missed sessions keep their number, which the next slot spends (rule 4)."""
         course = load_example("missed_extension_maintenance.json")
         made_up = [r for r in course.acute_records if r.made_up]
-        assert [(r.number, r.attendance) for r in made_up] == [
-            (3, Attendance.NO_SHOW),
-            (7, Attendance.CANCELLED_BY_PATIENT),
+        assert [(r.number, r.status) for r in made_up] == [
+            (3, SessionStatus.MISSED),
+            (7, SessionStatus.CANCELLED_BY_PATIENT),
         ]
         counted = [r.number for r in course.acute_records if r.counts]
         assert counted == list(range(1, 17))

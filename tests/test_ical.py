@@ -52,7 +52,12 @@ def _assert_events_match(schedule: Schedule, text: str) -> None:
         assert event.decoded("DTSTAMP") == STAMP
         expected_status = (
             "CANCELLED"
-            if session.status in (SessionStatus.MISSED, SessionStatus.CANCELLED)
+            if session.status
+            in (
+                SessionStatus.MISSED,
+                SessionStatus.CANCELLED_BY_PATIENT,
+                SessionStatus.CANCELLED_BY_THERAPIST,
+            )
             else "CONFIRMED"
         )
         assert str(event["STATUS"]) == expected_status
@@ -71,7 +76,9 @@ class TestToIcal:
         summaries = [str(e["SUMMARY"]) for e in _events(to_ical(_course(), stamp=STAMP))]
         assert summaries[0] == "IPT pre-treatment contact"
         assert summaries[1] == "IPT session 1 (initial)"
-        assert summaries[4] == "IPT session 4 (middle)"
+        # Session 2 was missed and made up: its slot is an event of its own, cancelled.
+        assert summaries[2] == summaries[3] == "IPT session 2 (initial)"
+        assert summaries[5] == "IPT session 4 (middle)"
         assert summaries[-1] == "IPT maintenance session M2"
 
     def test_local_time_and_zone_kept_across_dst(self) -> None:

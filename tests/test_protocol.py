@@ -8,13 +8,13 @@ this library rather than a source's statement, the table says so.
 from __future__ import annotations
 
 import itertools
-from typing import Any, cast
+from typing import Any
 
-import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import iptkit
 from _helpers import issues_of
 from iptkit import (
     FocusArea,
@@ -44,8 +44,7 @@ INIT, MID, TERM = Phase.INITIAL, Phase.MIDDLE, Phase.TERMINATION
 
 def _evolve(protocol: Protocol, **changes: Any) -> Protocol:
     """Return ``protocol`` with ``changes`` (validated like a new object)."""
-    changed: Protocol = attrs.evolve(cast(Any, protocol), **changes)
-    return changed
+    return iptkit.evolve(protocol, **changes)
 
 
 def _course(initial: int, middle: int, termination: int) -> list[Phase]:

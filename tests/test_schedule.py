@@ -207,33 +207,34 @@ class TestMiss:
     """Schedule.miss and Schedule.cancel: rule 4."""
 
     def test_made_up_miss_moves_the_end_one_slot(self) -> None:
-        """A made-up session leaves a record and every later number moves one week on."""
+        """A made-up session stays as a made-up row and every later number moves one week on."""
         plan = _ny_course()
         after = plan.miss(5, make_up=True)
         assert after.end - plan.end == dt.timedelta(weeks=1)
-        assert [m.label for m in after.missed] == ["5"]
-        assert after.missed[0].starts_at == plan.session(5).starts_at
+        assert [m.label for m in after.made_up] == ["5"]
+        assert after.made_up[0].starts_at == plan.session(5).starts_at
         assert after.session(5).starts_at == plan.session(6).starts_at
         assert [s.number for s in after.acute] == list(range(1, 17))
 
     def test_counted_miss_keeps_the_end(self) -> None:
-        """A counted miss spends its number: status missed, same end, no record."""
+        """A counted miss spends its number: status missed, same end, nothing made up."""
         plan = _ny_course()
         after = plan.miss(5, make_up=False)
         assert after.end == plan.end
         assert after.session(5).status is SessionStatus.MISSED
-        assert after.missed == ()
+        assert after.made_up == ()
 
     def test_cancel_records_cancelled(self) -> None:
-        """cancel() records the cancelled status, counted or made up."""
+        """cancel() records the patient's cancellation by default, counted or made up."""
         plan = _ny_course()
-        assert plan.cancel(3, make_up=False).session(3).status is SessionStatus.CANCELLED
-        assert plan.cancel(3, make_up=True).missed[0].status is SessionStatus.CANCELLED
+        cancelled = SessionStatus.CANCELLED_BY_PATIENT
+        assert plan.cancel(3, make_up=False).session(3).status is cancelled
+        assert plan.cancel(3, make_up=True).made_up[0].status is cancelled
 
     def test_policy_decides_by_default(self) -> None:
         """Without make_up the schedule's policy decides."""
         plan = _ny_course(missed_policy=MissedSessionPolicy.MADE_UP)
-        assert len(plan.miss(2).missed) == 1
+        assert len(plan.miss(2).made_up) == 1
 
     def test_policy_conflict_refused(self) -> None:
         """Making up a session under a counts policy is refused."""
@@ -271,7 +272,7 @@ class TestMiss:
         first = dt.datetime(2029, 1, 18, tzinfo=UTC)
         plan = plan_sessions(first, 4, zone="UTC", frequency=Frequency.MONTHLY)
         plan = plan.add_maintenance(2).miss(1, make_up=True, kind=SessionKind.MAINTENANCE)
-        assert plan.missed[0].starts_at == dt.datetime(2029, 5, 18, tzinfo=UTC)
+        assert plan.made_up[0].starts_at == dt.datetime(2029, 5, 18, tzinfo=UTC)
         with pytest.raises(ScheduleError):
             plan.miss(2, make_up=True)
 
@@ -477,17 +478,21 @@ class TestInvariants:
         ]
 
     def test_held_phase_going_backwards(self) -> None:
-        """A held session with an earlier phase than the one before is reported (rule 3)."""
+        """A held session's phase follows rule 3 like any other (phase_mismatch)."""
         plan = _ny_course().hold(4).hold(5)
         doc = _tampered(plan, 4, phase="initial")
         assert issues_of(lambda: iptkit.load(Schedule, doc)) == [
-            ("$.sessions[4].phase", "phase_order")
+            ("$.sessions[4].phase", "phase_mismatch")
         ]
 
     def test_start_times_must_increase(self) -> None:
-        """Two sessions at the same time are reported (rule 2)."""
+        """Two sessions at the same time, or one before the one listed before it (rule 2)."""
         plan = _ny_course()
         doc = _tampered(plan, 2, starts_at=plan.sessions[1].starts_at.isoformat())
+        assert ("$.sessions[2].starts_at", "duplicate_start") in issues_of(
+            lambda: iptkit.load(Schedule, doc)
+        )
+        doc = _tampered(plan, 2, starts_at=plan.sessions[0].starts_at.isoformat())
         assert ("$.sessions[2].starts_at", "start_order") in issues_of(
             lambda: iptkit.load(Schedule, doc)
         )
@@ -513,18 +518,19 @@ class TestInvariants:
         m1 = doc["sessions"].pop()
         m1["starts_at"] = "2026-06-10T09:00:00-04:00"
         doc["sessions"].insert(15, m1)
-        assert ("$.sessions[15].starts_at", "maintenance_before_acute") in issues_of(
+        assert ("$.sessions[16].kind", "maintenance_before_acute") in issues_of(
             lambda: iptkit.load(Schedule, doc)
         )
 
     def test_missed_slot_sharing_a_start(self) -> None:
-        """A made-up slot at a session's time is reported (rule 2)."""
+        """A made-up miss at its replacement's time is reported (rule 2)."""
         plan = _ny_course().miss(2, make_up=True)
         doc = iptkit.dump(plan)
-        doc["missed"][0]["starts_at"] = doc["sessions"][2]["starts_at"]
-        assert issues_of(lambda: iptkit.load(Schedule, doc)) == [
-            ("$.missed[0].starts_at", "duplicate_start")
-        ]
+        assert doc["sessions"][1]["made_up"] is True
+        doc["sessions"][1]["starts_at"] = doc["sessions"][2]["starts_at"]
+        assert ("$.sessions[2].starts_at", "duplicate_start") in issues_of(
+            lambda: iptkit.load(Schedule, doc)
+        )
 
     def test_session_kind_and_phase_agree(self) -> None:
         """A maintenance session must be in the maintenance phase."""

@@ -5,9 +5,11 @@ from a treatment contract), then applies random sequences of hold, miss
 (counted or made up), cancel, move, extend and add-maintenance operations.
 After every step it checks each numbering rule of the design with its own
 checker (written independently of the schedule's invariants), the JSON
-round trip, and that rebuilding from the records changes nothing.  An
-operation the rules forbid must raise ValidationError or ScheduleError and
-leave the schedule as it was.
+round trip, and that rebuilding from the records changes nothing.  It also
+builds a treatment course whose records are the schedule's sessions
+(``SessionRecord.from_scheduled``) and holds it to the same rules: the course
+and its schedule must agree.  An operation the rules forbid must raise
+ValidationError or ScheduleError and leave the schedule as it was.
 """
 
 from __future__ import annotations
@@ -36,8 +38,11 @@ from iptkit import (
     ScheduledSession,
     ScheduleError,
     SessionKind,
+    SessionRecord,
     SessionStatus,
+    TreatmentCourse,
     ValidationError,
+    evolve,
     phase_of,
     plan_sessions,
 )
@@ -52,7 +57,42 @@ def _local_date(schedule: Schedule, moment: dt.datetime) -> dt.date:
 
 
 def _of_kind(schedule: Schedule, kind: SessionKind) -> list[ScheduledSession]:
-    return [s for s in schedule.sessions if s.kind is kind]
+    """The sessions of ``kind`` that spend a number (made-up misses left out)."""
+    return [s for s in schedule.sessions if s.kind is kind and not s.made_up]
+
+
+def _fell_through(session: ScheduledSession) -> bool:
+    return session.status not in (SessionStatus.PLANNED, SessionStatus.HELD)
+
+
+def _in_force(schedule: Schedule, day: dt.date) -> int:
+    total = schedule.contracted_total
+    for amendment in schedule.amendments:
+        if amendment.agreed_on <= day:
+            total = amendment.new_total
+    return total
+
+
+def _rule_3_phases(
+    schedule: Schedule,
+    total_on: Callable[[dt.date], int],
+    sessions: list[ScheduledSession] | None = None,
+) -> list[tuple[ScheduledSession, Phase]]:
+    """Each acute row with the phase rule 3 gives it: by number, total in force, protocol.
+
+    Phases never go backwards down the rows, made-up misses included.
+    ``sessions`` replaces the schedule's own (in start order) to ask "what if".
+    """
+    floor = 0
+    found = []
+    for session in schedule.sessions if sessions is None else sessions:
+        if session.kind is not SessionKind.ACUTE:
+            continue
+        total = max(total_on(_local_date(schedule, session.starts_at)), session.number)
+        plain = phase_of(session.number, total, schedule.protocol)
+        floor = max(floor, plain.order)
+        found.append((session, _ACUTE_PHASES[floor]))
+    return found
 
 
 # --------------------------------------------------------------------------
@@ -72,7 +112,7 @@ def check_rule_1_acute_numbers_consecutive_within_total(schedule: Schedule) -> N
 
 def check_rule_2_unique_numbers_and_increasing_starts(schedule: Schedule) -> None:
     """No two sessions share a number or a start; starts rise with the number."""
-    starts = [s.starts_at for s in schedule.sessions] + [m.starts_at for m in schedule.missed]
+    starts = [s.starts_at for s in schedule.sessions]
     assert len(set(starts)) == len(starts)
     for before, after in zip(schedule.sessions, schedule.sessions[1:], strict=False):
         assert before.starts_at < after.starts_at
@@ -86,16 +126,9 @@ def check_rule_2_unique_numbers_and_increasing_starts(schedule: Schedule) -> Non
 
 
 def check_rule_3_phases_follow_number_total_and_protocol(schedule: Schedule) -> None:
-    """Phases of sessions not held come from phase_of; phases never go backwards."""
-    floor = 0
-    for session in _of_kind(schedule, SessionKind.ACUTE):
-        assert session.phase in _ACUTE_PHASES
-        if session.status is SessionStatus.HELD:
-            assert session.phase.order >= floor
-        else:
-            plain = phase_of(session.number, schedule.total, schedule.protocol)
-            assert session.phase is _ACUTE_PHASES[max(plain.order, floor)]
-        floor = max(floor, session.phase.order)
+    """Acute phases come from phase_of under the total in force; never backwards."""
+    for session, phase in _rule_3_phases(schedule, lambda day: _in_force(schedule, day)):
+        assert session.phase is phase
     for session in schedule.sessions:
         if session.kind is SessionKind.MAINTENANCE:
             assert session.phase is Phase.MAINTENANCE
@@ -104,19 +137,24 @@ def check_rule_3_phases_follow_number_total_and_protocol(schedule: Schedule) -> 
 
 
 def check_rule_4_missed_sessions_follow_the_policy(schedule: Schedule) -> None:
-    """A counted miss stays numbered; a made-up one leaves an unnumbered record only."""
-    for record in schedule.missed:
-        assert record.status in (SessionStatus.MISSED, SessionStatus.CANCELLED)
-        assert record.kind is not SessionKind.PRE_TREATMENT
+    """A counted miss spends its number; a made-up one hands it to the next slot."""
+    made_up = [s for s in schedule.sessions if s.made_up]
+    for row in made_up:
+        assert _fell_through(row)
+        assert row.kind is not SessionKind.PRE_TREATMENT
+        # The number moved on: a later row of the same kind spends it.
+        assert any(
+            s.kind is row.kind and s.number == row.number and s.starts_at > row.starts_at
+            for s in _of_kind(schedule, row.kind)
+        )
     policy = schedule.missed_policy
     counted = [
         s
         for s in schedule.sessions
-        if s.kind is not SessionKind.PRE_TREATMENT
-        and s.status in (SessionStatus.MISSED, SessionStatus.CANCELLED)
+        if s.kind is not SessionKind.PRE_TREATMENT and _fell_through(s) and not s.made_up
     ]
     if policy is MissedSessionPolicy.COUNTS:
-        assert not schedule.missed
+        assert not made_up
     if policy is MissedSessionPolicy.MADE_UP:
         assert not counted
 
@@ -144,10 +182,9 @@ def check_rule_6_maintenance_numbered_after_acute(schedule: Schedule) -> None:
 
 
 def check_rule_7_no_session_on_an_excluded_day(schedule: Schedule) -> None:
-    """No session and no made-up slot falls on an excluded date (in the zone)."""
+    """No session, made-up misses included, falls on an excluded date (in the zone)."""
     excluded = set(schedule.exclude)
-    starts = [s.starts_at for s in schedule.sessions] + [m.starts_at for m in schedule.missed]
-    for start in starts:
+    for start in [s.starts_at for s in schedule.sessions]:
         assert _local_date(schedule, start) not in excluded
 
 
@@ -292,7 +329,8 @@ class ScheduleRules(RuleBasedStateMachine):
         else:
             legal = True
         chosen = make_up if make_up is not None else policy is MissedSessionPolicy.MADE_UP
-        later = [s for s in _of_kind(before, kind) if s.number > session.number]
+        # Every later session of the kind, made-up misses included, must still be planned.
+        later = [s for s in before.sessions if s.kind is kind and s.number > session.number]
         legal = legal and session.status is SessionStatus.PLANNED
         if chosen:
             legal = legal and all(s.status is SessionStatus.PLANNED for s in later)
@@ -302,14 +340,14 @@ class ScheduleRules(RuleBasedStateMachine):
         if not self._allow_schedule_error(call):
             return
         after = self.schedule
-        status = SessionStatus.CANCELLED if cancelled else SessionStatus.MISSED
+        status = SessionStatus.CANCELLED_BY_PATIENT if cancelled else SessionStatus.MISSED
         old = _of_kind(before, kind)
         new = _of_kind(after, kind)
         assert len(new) == len(old)
         if chosen:
-            # Made up: the slot is a record; the number and later ones move one slot on.
-            assert len(after.missed) == len(before.missed) + 1
-            record = next(m for m in after.missed if m.starts_at == session.starts_at)
+            # Made up: the slot stays as a made-up row; the number and later ones move on.
+            assert len(after.made_up) == len(before.made_up) + 1
+            record = next(m for m in after.made_up if m.starts_at == session.starts_at)
             assert (record.number, record.status) == (session.number, status)
             for moved in new[session.number - 1 :]:
                 assert moved.status is SessionStatus.PLANNED
@@ -318,7 +356,7 @@ class ScheduleRules(RuleBasedStateMachine):
             assert new[-1].starts_at > old[-1].starts_at
         else:
             # Counted: the number is spent in place; nothing else moves.
-            assert after.missed == before.missed
+            assert after.made_up == before.made_up
             spent = after.session(session.number, kind)
             assert (spent.status, spent.starts_at) == (status, session.starts_at)
             assert [s.starts_at for s in new] == [s.starts_at for s in old]
@@ -343,11 +381,20 @@ class ScheduleRules(RuleBasedStateMachine):
         def call() -> Schedule:
             return self.schedule.move(session.number, to, kind=kind)
 
+        moved = [evolve(s, starts_at=to) if s is session else s for s in sessions]
+        # Its new day may fall under another total: a held session may not change phase.
+        keeps_held_phases = all(
+            phase is row.phase
+            for row, phase in _rule_3_phases(
+                self.schedule, lambda day: _in_force(self.schedule, day), moved
+            )
+            if row.status is SessionStatus.HELD
+        )
         legal = (
             session.status is SessionStatus.PLANNED
             and low < to < high
             and _local_date(self.schedule, to) not in self.schedule.exclude
-            and all(m.starts_at != to for m in self.schedule.missed)
+            and keeps_held_phases
         )
         if not legal:
             self._refused(call)
@@ -371,7 +418,17 @@ class ScheduleRules(RuleBasedStateMachine):
             if s.status is SessionStatus.HELD and s.phase is Phase.TERMINATION
         ]
         in_order = all(a.agreed_on <= on for a in before.amendments)
-        legal = not held_termination and new_total <= 100 and in_order
+
+        def total_on(day: dt.date) -> int:
+            return new_total if day >= on else _in_force(before, day)
+
+        # Sessions from ``on`` follow the new total: a held one may not change phase.
+        keeps_held_phases = all(
+            phase is session.phase
+            for session, phase in _rule_3_phases(before, total_on)
+            if session.status is SessionStatus.HELD
+        )
+        legal = not held_termination and new_total <= 100 and in_order and keeps_held_phases
         if not legal:
             self._refused(call)
             return
@@ -414,6 +471,36 @@ class ScheduleRules(RuleBasedStateMachine):
     @invariant()
     def numbering_rules_hold(self) -> None:
         check_all_rules(self.schedule)
+
+    @invariant()
+    def course_of_the_schedule_agrees(self) -> None:
+        """A course whose records are the schedule's sessions keeps the same rules."""
+        schedule = self.schedule
+        records = tuple(SessionRecord.from_scheduled(s) for s in schedule.sessions)
+        assert [r.label for r in records] == [s.label for s in schedule.sessions]
+
+        def build() -> TreatmentCourse:
+            return TreatmentCourse(
+                patient_id="SM-1",
+                protocol=schedule.protocol,
+                started_on=min(_local_date(schedule, s.starts_at) for s in schedule.sessions),
+                schedule=schedule,
+                sessions=records,
+            )
+
+        statuses = [s.status is SessionStatus.PLANNED for s in schedule.sessions]
+        in_order = statuses == sorted(statuses)  # resolved sessions, then planned ones
+        if in_order:
+            course = build()
+            assert course.sessions_used == len(
+                [s for s in schedule.acute if s.status is not SessionStatus.PLANNED]
+            )
+        else:
+            # The one rule a course has beyond the schedule's: nothing recorded after a
+            # session still planned.  Every other rule must agree.
+            with pytest.raises(ValidationError) as caught:
+                build()
+            assert {i.code for i in caught.value.issues} == {"recorded_after_planned"}
 
     @invariant()
     def json_round_trip(self) -> None:

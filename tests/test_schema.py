@@ -171,6 +171,9 @@ CODEC_ONLY_CODES = frozenset({"unknown_field", "naive_datetime", "unsupported_sc
 
 def assert_agreement(cls: type, checker: Draft202012Validator, doc: Any) -> None:
     """Assert that the schema and ``load`` agree on ``doc`` where the schema can."""
+    version = doc.get("schema_version") if isinstance(doc, dict) else None
+    if type(version) is int and 1 <= version < iptkit.SCHEMA_VERSION:
+        return  # the schema states the current version; older ones are migrated on load
     schema_errors = [e.message for e in checker.iter_errors(doc)]
     issues = load_issues(cls, doc)
     if schema_errors:
@@ -309,18 +312,23 @@ class TestJsonSchema:
     def test_document_header(self) -> None:
         """A document has $schema, a stable $id, and a required schema_version fixed at 1."""
         schema = iptkit.json_schema(iptkit.InterpersonalInventory)
-        assert schema["$id"] == "https://iptkit.org/schema/inventory/v1.json"
+        assert schema["$id"] == "https://iptkit.org/schema/inventory/v2.json"
         assert schema["title"] == "InterpersonalInventory"
         assert schema["description"].startswith("The patient's important relationships")
         assert schema["required"] == ["schema_version"]
         assert schema["properties"]["schema_version"]["type"] == "integer"
-        assert schema["properties"]["schema_version"]["const"] == iptkit.SCHEMA_VERSION == 1
+        assert schema["properties"]["schema_version"]["const"] == iptkit.SCHEMA_VERSION == 2
 
     def test_schema_version_other_than_current_is_refused(self) -> None:
-        """A missing or different schema_version fails the schema as it fails load."""
+        """A missing or future schema_version fails the schema as it fails load.
+
+        Version 1 documents are migrated when loaded; the schema states version 2 only.
+        """
         checker = validator(iptkit.InterpersonalInventory)
-        assert checker.is_valid({"schema_version": 1})
-        for doc in ({}, {"schema_version": 2}, {"schema_version": 0}, {"schema_version": "1"}):
+        assert checker.is_valid({"schema_version": 2})
+        assert not checker.is_valid({"schema_version": 1})
+        assert not load_issues(iptkit.InterpersonalInventory, {"schema_version": 1})
+        for doc in ({}, {"schema_version": 3}, {"schema_version": 0}, {"schema_version": "2"}):
             assert not checker.is_valid(doc)
             assert load_issues(iptkit.InterpersonalInventory, doc)
 
@@ -328,7 +336,7 @@ class TestJsonSchema:
         """A class that is not a document has no schema_version and an $id under models/."""
         schema = iptkit.json_schema(iptkit.Relationship)
         assert "schema_version" not in schema["properties"]
-        assert schema["$id"] == "https://iptkit.org/schema/models/Relationship/v1.json"
+        assert schema["$id"] == "https://iptkit.org/schema/models/Relationship/v2.json"
         assert schema["required"] == ["label", "role", "closeness"]
 
     def test_closeness_ring_bounds(self) -> None:
@@ -427,7 +435,7 @@ class TestJsonSchema:
 
 def _sample_doc(**changes: Any) -> dict[str, Any]:
     doc: dict[str, Any] = {
-        "schema_version": 1,
+        "schema_version": iptkit.SCHEMA_VERSION,
         "day": "2026-01-05",
         "at": "2026-01-05T09:30:00+01:00",
         "count": 3,
@@ -560,7 +568,10 @@ class TestWireRulesInTheSchema:
         assert validator(Sample).is_valid(doc)
         assert [(i.path, i.code) for i in load_issues(Sample, doc)] == [("$.note", "invalid_value")]
         relationship = {"label": "P1", "role": "partner", "closeness": 1}
-        inventory = {"schema_version": 1, "relationships": [relationship, relationship]}
+        inventory = {
+            "schema_version": iptkit.SCHEMA_VERSION,
+            "relationships": [relationship, relationship],
+        }
         assert validator(iptkit.InterpersonalInventory).is_valid(inventory)
         assert [
             (i.path, i.code) for i in load_issues(iptkit.InterpersonalInventory, inventory)

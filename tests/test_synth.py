@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 import iptkit
 from _helpers import issues_of
 from iptkit import (
-    Attendance,
     FocusArea,
     LifeEventKind,
     PartyRole,
     SessionKind,
+    SessionStatus,
     TreatmentCourse,
     ValidationError,
     dumps,
@@ -306,7 +306,7 @@ class TestCorpusContent:
         """The corpus has counted misses, made-up misses, extensions and maintenance (§6)."""
         records = [record for course in valid for record in course.sessions]
         assert any(r.made_up for r in records)
-        assert any(not r.made_up and r.attendance is Attendance.NO_SHOW for r in records)
+        assert any(not r.made_up and r.status is SessionStatus.MISSED for r in records)
         assert any(r.kind is SessionKind.MAINTENANCE for r in records)
         assert any(r.kind is SessionKind.PRE_TREATMENT for r in records)
         assert any(c.contract is not None and c.contract.amendments for c in valid)

@@ -1,5 +1,9 @@
 """iptkit: typed models, validation and scheduling for Interpersonal Psychotherapy."""
 
+from typing import TYPE_CHECKING
+
+from iptkit import measures as measures
+from iptkit import protocols as protocols
 from iptkit._checks import CHECKS, CheckConfig, CheckInfo, Finding, Severity, check
 from iptkit._classify import (
     STUART_RULES,
@@ -28,7 +32,6 @@ from iptkit._contract import (
     TreatmentContract,
 )
 from iptkit._course import (
-    Attendance,
     Diagnosis,
     DiagnosisSystem,
     Formulation,
@@ -40,8 +43,9 @@ from iptkit._course import (
     TreatmentCourse,
     TreatmentGoal,
 )
-from iptkit._errors import IptkitError, Issue, ScheduleError, ValidationError
+from iptkit._errors import IptkitError, Issue, MissingExtraError, ScheduleError, ValidationError
 from iptkit._focus import DisputeStage, FocusArea
+from iptkit._hypothesis import _on_iptkit_imported
 from iptkit._inventory import (
     ContactFrequency,
     Expectation,
@@ -67,13 +71,11 @@ from iptkit._protocol import (
 )
 from iptkit._schedule import (
     MaintenancePlan,
-    MissedSlot,
     Schedule,
     ScheduledSession,
-    SessionKind,
-    SessionStatus,
     plan_sessions,
 )
+from iptkit._sessions import SessionKind, SessionStatus, session_label
 
 __all__ = [
     "CHECKS",
@@ -81,7 +83,6 @@ __all__ = [
     "STUART_RULES",
     "WEISSMAN_RULES",
     "Amendment",
-    "Attendance",
     "Candidate",
     "CheckConfig",
     "CheckInfo",
@@ -112,7 +113,7 @@ __all__ = [
     "MaintenanceAgreement",
     "MaintenancePlan",
     "MissedSessionPolicy",
-    "MissedSlot",
+    "MissingExtraError",
     "Modality",
     "Obligation",
     "Party",
@@ -151,5 +152,29 @@ __all__ = [
     "phase_lengths",
     "phase_of",
     "plan_sessions",
+    "session_label",
     "to_ical",
 ]
+
+if TYPE_CHECKING:
+    __version__: str
+else:
+
+    def __getattr__(name: str) -> str:
+        # __version__ is read from the installed metadata on first use:
+        # importing importlib.metadata would add ~15 ms to every `import iptkit`.
+        if name == "__version__":
+            global __version__
+            from importlib.metadata import PackageNotFoundError, version
+
+            try:
+                __version__ = version("iptkit")
+            except PackageNotFoundError:  # a source tree on sys.path, never installed
+                __version__ = "0+unknown"
+            return __version__
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+
+
+# Last: lets hypothesis's from_type() draw iptkit models if hypothesis is imported.
+_on_iptkit_imported()

@@ -30,12 +30,12 @@ from typing import Any
 import attrs
 
 from iptkit._classify import STUART_RULES, WEISSMAN_RULES, RuleSet, classify, compare_focus
-from iptkit._course import Attendance, SessionRecord, TreatmentCourse
+from iptkit._course import SessionRecord, TreatmentCourse
 from iptkit._errors import Issue, ValidationError
 from iptkit._focus import FocusArea
 from iptkit._life_events import LifeEventKind
 from iptkit._protocol import Protocol, phase_lengths
-from iptkit._schedule import SessionKind
+from iptkit._sessions import SessionKind, SessionStatus
 from iptkit.measures import Score
 
 __all__ = ["CHECKS", "CheckConfig", "CheckInfo", "Finding", "Severity", "check"]
@@ -280,7 +280,7 @@ class CheckConfig:
 # Facts computed once per course
 # --------------------------------------------------------------------------
 
-_MISSED_BY_PATIENT = (Attendance.NO_SHOW, Attendance.CANCELLED_BY_PATIENT)
+_MISSED_BY_PATIENT = (SessionStatus.MISSED, SessionStatus.CANCELLED_BY_PATIENT)
 
 
 def _day(record: SessionRecord) -> dt.date:
@@ -289,7 +289,7 @@ def _day(record: SessionRecord) -> dt.date:
 
 def _spent(record: SessionRecord) -> bool:
     """Whether the record spends its number and is past (held, or missed and counted)."""
-    return record.counts and record.attendance is not Attendance.PLANNED
+    return record.counts and record.status is not SessionStatus.PLANNED
 
 
 class _Facts:
@@ -314,7 +314,7 @@ class _Facts:
     @cached_property
     def held(self) -> list[tuple[int, SessionRecord]]:
         """Acute records of sessions that took place, in order of start time."""
-        return [(i, r) for i, r in self.acute if r.attendance is Attendance.ATTENDED]
+        return [(i, r) for i, r in self.acute if r.status is SessionStatus.HELD]
 
     @cached_property
     def counted(self) -> dict[int, tuple[int, SessionRecord]]:
@@ -431,16 +431,10 @@ class _Facts:
 # --------------------------------------------------------------------------
 
 _W = Severity.WARNING
-_AREA_NAMES = {
-    FocusArea.GRIEF: "grief",
-    FocusArea.ROLE_DISPUTE: "role dispute",
-    FocusArea.ROLE_TRANSITION: "role transition",
-    FocusArea.INTERPERSONAL_DEFICITS: "interpersonal deficits",
-}
 
 
 def _areas_text(areas: Iterable[FocusArea]) -> str:
-    names = [_AREA_NAMES[a] for a in areas]
+    names = [a.label for a in areas]
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
@@ -651,7 +645,7 @@ def _focus_not_recognised(facts: _Facts) -> Iterator[tuple[str, str]]:
                 yield (
                     f"{path}[{position}]",
                     f"The {facts.protocol.name} protocol does not recognise "
-                    f"{_AREA_NAMES[area]} as a focus area.",
+                    f"{area.label} as a focus area.",
                 )
 
 
@@ -836,8 +830,7 @@ def _focus_differs_from_evidence(facts: _Facts) -> Iterator[tuple[str, str]]:
         yield (
             path,
             f"Under the {rules.name} rules the recorded events and inventory point to "
-            f"{_AREA_NAMES[assessment.primary]}, which is not a recorded focus. "
-            + disagreement.message,
+            f"{assessment.primary.label}, which is not a recorded focus. " + disagreement.message,
         )
 
 
@@ -1133,7 +1126,7 @@ def _missed_beyond_policy(facts: _Facts) -> Iterator[tuple[str, str]]:
     allowed = contract.contingency.max_missed
     missed = 0
     for index, record in facts.acute:
-        if record.attendance in _MISSED_BY_PATIENT:
+        if record.status in _MISSED_BY_PATIENT:
             missed += 1
             if missed == allowed + 1:
                 yield (

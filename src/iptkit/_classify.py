@@ -92,10 +92,10 @@ class RuleSet:
     """An immutable, named set of rules for proposing a focus area.
 
     Use a built-in (:data:`WEISSMAN_RULES`, :data:`STUART_RULES`) or derive
-    one with :func:`attrs.evolve`:
+    one with :func:`iptkit.evolve`:
 
-    >>> import attrs
-    >>> wide = attrs.evolve(WEISSMAN_RULES, name="wide_window", full_before_days=730)
+    >>> from iptkit import evolve
+    >>> wide = evolve(WEISSMAN_RULES, name="wide_window", full_before_days=730)
     >>> wide.timing_weight(dt.date(2023, 1, 1), onset=dt.date(2024, 6, 1))
     1.0
     >>> round(WEISSMAN_RULES.timing_weight(dt.date(2023, 1, 1), onset=dt.date(2024, 6, 1)), 2)
@@ -480,13 +480,13 @@ class FocusDisagreement:
         if self.missing:
             parts.append(
                 "The evidence points to "
-                + _join(_area_name(a) for a in self.missing)
+                + _join(a.label for a in self.missing)
                 + ", which is not recorded."
             )
         if self.unsupported:
             parts.append(
                 "No evidence supports the recorded "
-                + _join(_area_name(a) for a in self.unsupported)
+                + _join(a.label for a in self.unsupported)
                 + "."
             )
         return " ".join(parts)
@@ -817,7 +817,7 @@ def _event_evidence(
                     event,
                     person,
                     f"{_cap(what)} lies outside the timing window, so it does not count "
-                    f"towards {_area_name(area)}.",
+                    f"towards {area.label}.",
                 )
             )
         elif area is FocusArea.ROLE_DISPUTE and relationship is not None and relationship.deceased:
@@ -838,7 +838,7 @@ def _event_evidence(
             role = (
                 "a loss other than a death, counted towards grief and loss"
                 if area is FocusArea.GRIEF and not is_death
-                else f"a trigger for {_area_name(area)}"
+                else f"a trigger for {area.label}"
             )
             found[area].append(
                 Evidence(
@@ -1037,7 +1037,7 @@ def _isolation_evidence(
                 deficits,
                 0.0,
                 message="Interpersonal deficits is a last resort and is set aside, because "
-                f"there is evidence of {_join(_area_name(a) for a in areas)}.",
+                f"there is evidence of {_join(a.label for a in areas)}.",
             )
         )
 
@@ -1118,13 +1118,6 @@ def _add(found: dict[FocusArea, list[Evidence]], notes: list[Evidence], item: Ev
 # Wording
 # --------------------------------------------------------------------------
 
-_AREA_NAMES = {
-    FocusArea.GRIEF: "grief",
-    FocusArea.ROLE_DISPUTE: "role dispute",
-    FocusArea.ROLE_TRANSITION: "role transition",
-    FocusArea.INTERPERSONAL_DEFICITS: "interpersonal deficits",
-}
-
 _KIND_PHRASES = {
     _K.DEATH: "the death",
     _K.SEPARATION: "a separation",
@@ -1142,10 +1135,6 @@ _KIND_PHRASES = {
     _K.CONFLICT: "a conflict",
     _K.OTHER: "an event of another kind",
 }
-
-
-def _area_name(area: FocusArea) -> str:
-    return _AREA_NAMES[area]
 
 
 def _cap(text: str) -> str:
@@ -1211,14 +1200,14 @@ def _explain(assessment: FocusAssessment) -> str:
         else:
             lines.append(
                 "No focus area is proposed: the strongest evidence "
-                f"({_area_name(weighted[0].area)}, score {weighted[0].score:.2f}) is below "
+                f"({weighted[0].area.label}, score {weighted[0].score:.2f}) is below "
                 f"the {rules.min_score:.2f} the {rules.name} rules require."
             )
     else:
         top = assessment.candidate(assessment.primary)
         assert top is not None  # the primary is always a candidate
         lines.append(
-            f"Proposed focus: {_area_name(top.area)} (score {top.score:.2f}) under the "
+            f"Proposed focus: {top.area.label} (score {top.score:.2f}) under the "
             f"{rules.name} rules."
         )
         if top.stage is not None:
@@ -1228,8 +1217,8 @@ def _explain(assessment: FocusAssessment) -> str:
         tied = [c for c in weighted if c is not top and c.score == top.score]
         if tied:
             lines.append(
-                f"{_cap(_join(_area_name(c.area) for c in tied))} scored the same; "
-                f"{_area_name(top.area)} comes first in the rule set's order of areas."
+                f"{_cap(_join(c.area.label for c in tied))} scored the same; "
+                f"{top.area.label} comes first in the rule set's order of areas."
             )
     if assessment.secondary is not None:
         second = assessment.candidate(assessment.secondary)
@@ -1237,8 +1226,7 @@ def _explain(assessment: FocusAssessment) -> str:
         shared = sorted(set(second.people) & set(_primary_people(assessment)))
         link = f"the same person ({', '.join(shared)})" if shared else "the same event"
         lines.append(
-            f"Linked second focus: {_area_name(second.area)} (score {second.score:.2f}), "
-            f"tied to {link}."
+            f"Linked second focus: {second.area.label} (score {second.score:.2f}), tied to {link}."
         )
         if second.stage is not None:
             lines.append(f"Dispute stage recorded in the inventory: {second.stage.value}.")
@@ -1248,7 +1236,7 @@ def _explain(assessment: FocusAssessment) -> str:
     if others:
         lines.append("Also considered:")
         for candidate in others:
-            lines.append(f"- {_area_name(candidate.area)} (score {candidate.score:.2f}):")
+            lines.append(f"- {candidate.area.label} (score {candidate.score:.2f}):")
             lines.extend(f"  - {e.message}" for e in candidate.evidence if not e.is_contradiction)
     contradictions = assessment.contradictions
     if contradictions:

@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from iptkit._errors import Issue, ScheduleError, ValidationError
 from iptkit._focus import DisputeStage, FocusArea
 from iptkit._model import field, model
+from iptkit._ordering import date_order_issues
 from iptkit._protocol import (
     MIN_ACUTE_SESSIONS,
     Format,
@@ -190,20 +191,9 @@ class ContingencyPolicy:
     )
 
     def _invariants(self) -> Iterator[Issue]:
-        dates = self.excluded_dates
-        for index in range(1, len(dates)):
-            if dates[index] == dates[index - 1]:
-                yield Issue(
-                    f"$.excluded_dates[{index}]",
-                    "duplicate_value",
-                    "An excluded date is listed twice.",
-                )
-            elif dates[index] < dates[index - 1]:
-                yield Issue(
-                    f"$.excluded_dates[{index}]",
-                    "excluded_dates_out_of_order",
-                    "Excluded dates must be listed in date order.",
-                )
+        yield from date_order_issues(
+            self.excluded_dates, "$.excluded_dates[{}]", items="Excluded dates", unique=True
+        )
 
 
 @model
@@ -221,6 +211,22 @@ class Amendment:
         doc="The contracted acute total from this amendment on.",
     )
     reason: str = field(min_len=1, private=True, doc="Why the total changed, in words.")
+
+
+def amendment_order_issues(amendments: tuple[Amendment, ...]) -> Iterator[Issue]:
+    """Amendments are listed in the order they were agreed (contract and schedule alike)."""
+    return date_order_issues(
+        [a.agreed_on for a in amendments], "$.amendments[{}].agreed_on", items="Amendments"
+    )
+
+
+def total_in_force(contracted: int, amendments: tuple[Amendment, ...], day: dt.date) -> int:
+    """The acute total in force on ``day``: the last amendment agreed by then wins."""
+    total = contracted
+    for amendment in amendments:
+        if amendment.agreed_on <= day:
+            total = amendment.new_total
+    return total
 
 
 @model
@@ -316,11 +322,7 @@ class TreatmentContract:
 
     def total_on(self, day: dt.date) -> int:
         """The contracted acute total in force on ``day`` (amendments agreed by then)."""
-        total = self.sessions.total
-        for amendment in self.amendments:
-            if amendment.agreed_on <= day:
-                total = amendment.new_total
-        return total
+        return total_in_force(self.sessions.total, self.amendments, day)
 
     def phase_of(self, number: int) -> Phase:
         """Return the phase of acute session ``number`` under the amended total.
@@ -365,13 +367,7 @@ class TreatmentContract:
     def _invariants(self) -> Iterator[Issue]:
         yield from self._focus_issues()
         yield from self._party_issues_without_dates()
-        for index in range(1, len(self.amendments)):
-            if self.amendments[index].agreed_on < self.amendments[index - 1].agreed_on:
-                yield Issue(
-                    f"$.amendments[{index}].agreed_on",
-                    "amendments_out_of_order",
-                    "Amendments must be listed in the order they were agreed.",
-                )
+        yield from amendment_order_issues(self.amendments)
         first_day = self.sessions.first_local_date
         late_signatures = [
             index

@@ -6,9 +6,11 @@ inventory, life events, the formulation, the planned schedule, a
 :class:`SessionRecord` per session, symptom measurements and goals.
 
 Its invariants are the rules a record cannot break and still mean something
-(design.md): session numbering of the records (rules 1, 2, 3 and 6), records
-within the contracted total, attendance not recorded after a session still
-planned, measurements within the course, goals on agreed focus areas.
+(design.md): session numbering of the records (rules 1, 2, 3 and 6, from
+:mod:`iptkit._sessions`, the same rules a schedule keeps), records within the
+contracted total and in agreement with the course's schedule, nothing
+recorded after a session still planned, measurements within the course,
+goals on agreed focus areas.
 Protocol departures (too many sessions for the variant, no inventory, ...)
 are findings of :func:`iptkit.check`, not invariants.
 """
@@ -18,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Iterator
-from itertools import pairwise
+from typing import Any
 
 from iptkit._contract import MaintenanceAgreement, Modality, TreatmentContract
 from iptkit._errors import Issue
@@ -26,12 +28,22 @@ from iptkit._focus import FocusArea
 from iptkit._inventory import InterpersonalInventory
 from iptkit._life_events import LifeEvent
 from iptkit._model import field, model
-from iptkit._protocol import STANDARD, Phase, Protocol, phase_of
-from iptkit._schedule import Schedule, SessionKind
+from iptkit._ordering import date_order_issues
+from iptkit._protocol import STANDARD, Phase, Protocol
+from iptkit._recurrence import zone_info
+from iptkit._schedule import Schedule, ScheduledSession
+from iptkit._sessions import (
+    SessionKind,
+    SessionStatus,
+    agreement_issues,
+    phase_issues,
+    row_issues,
+    sequence_issues,
+    session_label,
+)
 from iptkit.measures import Change, InstrumentId, Measurement, Score, change
 
 __all__ = [
-    "Attendance",
     "Diagnosis",
     "DiagnosisSystem",
     "Formulation",
@@ -43,21 +55,6 @@ __all__ = [
     "TreatmentCourse",
     "TreatmentGoal",
 ]
-
-
-class Attendance(enum.Enum):
-    """What happened to a session."""
-
-    PLANNED = "planned"
-    ATTENDED = "attended"
-    CANCELLED_BY_PATIENT = "cancelled_by_patient"
-    CANCELLED_BY_THERAPIST = "cancelled_by_therapist"
-    NO_SHOW = "no_show"
-
-    @property
-    def took_place(self) -> bool:
-        """Whether the session was held."""
-        return self is Attendance.ATTENDED
 
 
 class Technique(enum.Enum):
@@ -110,14 +107,16 @@ class SessionRecord:
     contact, or the maintenance number k of session Mk.  A missed session that
     was *made up* keeps the number it was planned with and sets
     ``made_up=True``: the number is then spent by the later replacement record
-    (design.md rule 4).
+    (design.md rule 4), exactly as in a :class:`~iptkit.Schedule`.
+
+    Build the record of a planned session with :meth:`from_scheduled`.
     """
 
-    number: int = field(ge=0, le=999)
+    number: int = field(ge=0, le=1000)
     kind: SessionKind = SessionKind.ACUTE
     starts_at: dt.datetime = field(doc="Start, with its UTC offset.")
     minutes: int = field(ge=1, le=480, doc="Planned or actual length in minutes.")
-    attendance: Attendance = Attendance.PLANNED
+    status: SessionStatus = field(default=SessionStatus.PLANNED, doc="What became of it.")
     made_up: bool = field(default=False, doc="A missed session whose number moved on.")
     modality: Modality = Modality.IN_PERSON
     phase: Phase | None = field(doc="Phase of the course; null for a pre-treatment contact.")
@@ -137,14 +136,41 @@ class SessionRecord:
     scores: tuple[Score, ...] = field(default=(), doc="Measures taken at this session.")
     notes: str | None = field(default=None, private=True)
 
+    @classmethod
+    def from_scheduled(cls, scheduled: ScheduledSession, **facts: Any) -> SessionRecord:
+        """The record of planned session ``scheduled``, with ``facts`` about what happened.
+
+        The record takes the session's number, kind, start, length, phase,
+        status and made-up flag; ``facts`` sets any other field (techniques,
+        scores, notes, ...) and may override those too (``status=...`` once it
+        is held, ``minutes=`` for its real length).
+
+        Raises:
+            ValidationError: the facts make an invalid record.
+
+        >>> import datetime as dt
+        >>> from iptkit import SessionStatus, plan_sessions
+        >>> plan = plan_sessions(dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC), 12, zone="UTC")
+        >>> record = SessionRecord.from_scheduled(plan.session(4), status=SessionStatus.HELD)
+        >>> record.label, record.phase.value, record.status.value
+        ('4', 'middle', 'held')
+        """
+        values: dict[str, Any] = {
+            "number": scheduled.number,
+            "kind": scheduled.kind,
+            "starts_at": scheduled.starts_at,
+            "minutes": scheduled.minutes,
+            "phase": scheduled.phase,
+            "status": scheduled.status,
+            "made_up": scheduled.made_up,
+        }
+        values.update(facts)
+        return cls(**values)
+
     @property
     def label(self) -> str:
-        """Session label as clinicians write it: ``3``, ``M2`` or ``pre``."""
-        if self.kind is SessionKind.MAINTENANCE:
-            return f"M{self.number}"
-        if self.kind is SessionKind.PRE_TREATMENT:
-            return "pre"
-        return str(self.number)
+        """How the session is shown, as in the schedule: ``"0"``, ``"3"`` or ``"M2"``."""
+        return session_label(self.kind, self.number)
 
     @property
     def counts(self) -> bool:
@@ -152,35 +178,7 @@ class SessionRecord:
         return not self.made_up
 
     def _invariants(self) -> Iterator[Issue]:
-        if self.kind is SessionKind.ACUTE:
-            if self.number < 1:
-                yield Issue("$.number", "out_of_range", "Acute sessions are numbered from 1.")
-            if self.phase is None or self.phase is Phase.MAINTENANCE:
-                yield Issue(
-                    "$.phase",
-                    "phase_mismatch",
-                    "An acute session is in the initial, middle or termination phase.",
-                )
-        elif self.kind is SessionKind.MAINTENANCE:
-            if self.number < 1:
-                yield Issue("$.number", "out_of_range", "Maintenance sessions are numbered from 1.")
-            if self.phase is not Phase.MAINTENANCE:
-                yield Issue(
-                    "$.phase",
-                    "phase_mismatch",
-                    "A maintenance session is in the maintenance phase.",
-                )
-        else:
-            if self.number != 0:
-                yield Issue("$.number", "out_of_range", "A pre-treatment contact is number 0.")
-            if self.phase is not None:
-                yield Issue("$.phase", "phase_mismatch", "A pre-treatment contact has no phase.")
-        if self.made_up and self.attendance in (Attendance.ATTENDED, Attendance.PLANNED):
-            yield Issue(
-                "$.made_up",
-                "made_up_not_missed",
-                "Only a missed or cancelled session can be made up.",
-            )
+        yield from row_issues(self)
         if len(set(self.focus_areas)) != len(self.focus_areas):
             yield Issue("$.focus_areas", "duplicate_value", "A focus area is listed twice.")
         if len(set(self.techniques)) != len(self.techniques):
@@ -205,15 +203,13 @@ class TreatmentGoal:
     ratings: tuple[GoalRating, ...] = ()
 
     def _invariants(self) -> Iterator[Issue]:
-        previous = self.set_on
-        for index, rating in enumerate(self.ratings):
-            if rating.on < previous:
-                yield Issue(
-                    f"$.ratings[{index}].on",
-                    "out_of_order",
-                    "Ratings must be in date order and not before the goal was set.",
-                )
-            previous = max(previous, rating.on)
+        yield from date_order_issues(
+            [rating.on for rating in self.ratings],
+            "$.ratings[{}].on",
+            items="Ratings",
+            not_before=self.set_on,
+            since="the goal was set",
+        )
 
     @property
     def latest_progress(self) -> int | None:
@@ -244,15 +240,13 @@ class Formulation:
     def _invariants(self) -> Iterator[Issue]:
         if len(set(self.focus_areas)) != len(self.focus_areas):
             yield Issue("$.focus_areas", "duplicate_value", "A focus area is listed twice.")
-        previous = self.agreed_on
-        for index, revision in enumerate(self.revisions):
-            if revision.on < previous:
-                yield Issue(
-                    f"$.revisions[{index}].on",
-                    "out_of_order",
-                    "Revisions must be in date order and not before the formulation.",
-                )
-            previous = max(previous, revision.on)
+        yield from date_order_issues(
+            [revision.on for revision in self.revisions],
+            "$.revisions[{}].on",
+            items="Revisions",
+            not_before=self.agreed_on,
+            since="the formulation was agreed",
+        )
 
     def focus_on(self, day: dt.date) -> tuple[FocusArea, ...]:
         """The focus areas in force on ``day`` (after any revisions by then)."""
@@ -311,12 +305,13 @@ class TreatmentCourse:
         yield from self._check_goals()
 
     def _check_parts(self) -> Iterator[Issue]:
-        if self.contract is not None and self.contract.protocol != self.protocol:
-            yield Issue(
-                "$.contract.protocol",
-                "protocol_mismatch",
-                "The contract follows a different protocol from the course.",
-            )
+        for name, part in (("contract", self.contract), ("schedule", self.schedule)):
+            if part is not None and part.protocol != self.protocol:
+                yield Issue(
+                    f"$.{name}.protocol",
+                    "protocol_mismatch",
+                    f"The {name} follows a different protocol from the course.",
+                )
         if self.ended_on is not None and self.ended_on < self.started_on:
             yield Issue("$.ended_on", "out_of_order", "The course cannot end before it starts.")
         if self.onset is not None and self.onset > self.started_on:
@@ -352,75 +347,54 @@ class TreatmentCourse:
         return self.contract.total_on(day)
 
     def _check_numbering(self) -> Iterator[Issue]:
-        acute: list[tuple[int, SessionRecord]] = []
-        maintenance: list[tuple[int, SessionRecord]] = []
-        for index, record in enumerate(self.sessions):
-            if record.kind is SessionKind.ACUTE:
-                acute.append((index, record))
-            elif record.kind is SessionKind.MAINTENANCE:
-                maintenance.append((index, record))
-        yield from _check_series(acute, "acute")
-        yield from _check_series(maintenance, "maintenance")
-        # Rule 6: maintenance sessions all fall after the last acute one.
-        if acute and maintenance:
-            last_acute = max(record.starts_at for _, record in acute)
-            for index, record in maintenance:
-                if record.starts_at <= last_acute:
-                    yield Issue(
-                        f"$.sessions[{index}].starts_at",
-                        "maintenance_before_acute",
-                        "A maintenance session falls before the last acute session.",
-                    )
-        # Pre-treatment contacts come before session 1.
-        first_acute = min((record.starts_at for _, record in acute), default=None)
-        for index, record in enumerate(self.sessions):
-            if (
-                record.kind is SessionKind.PRE_TREATMENT
-                and first_acute is not None
-                and record.starts_at >= first_acute
-            ):
-                yield Issue(
-                    f"$.sessions[{index}].kind",
-                    "kind_order",
-                    "A pre-treatment contact must come before session 1.",
+        records = self.sessions
+        sequence = list(sequence_issues(records))
+        yield from sequence
+        contract = self.contract
+        if contract is not None:
+            beyond = [
+                Issue(
+                    f"$.sessions[{index}].number",
+                    "beyond_contract",
+                    f"Session {record.number} is beyond the {contract.total} sessions contracted.",
                 )
-        yield from self._check_totals_and_phases(acute)
+                for index, record in enumerate(records)
+                if record.kind is SessionKind.ACUTE and record.number > contract.total
+            ]
+            yield from beyond
+            sequence.extend(beyond)
+        # Rule 3 needs the total in force: from the contract, else the schedule.
+        in_force = contract or self.schedule
+        if in_force is not None and not sequence:
+            yield from phase_issues(records, protocol=self.protocol, total_on=in_force.total_on)
         # A session recorded as held (or missed) may not follow one still planned.
-        planned = [r.starts_at for r in self.sessions if r.attendance is Attendance.PLANNED]
+        planned = [r.starts_at for r in records if r.status is SessionStatus.PLANNED]
         if planned:
             earliest_planned = min(planned)
-            for index, record in enumerate(self.sessions):
+            for index, record in enumerate(records):
                 if (
-                    record.attendance is not Attendance.PLANNED
+                    record.status is not SessionStatus.PLANNED
                     and record.starts_at > earliest_planned
                 ):
                     yield Issue(
-                        f"$.sessions[{index}].attendance",
+                        f"$.sessions[{index}].status",
                         "recorded_after_planned",
                         "A session is recorded as taken place or missed after one still planned.",
                     )
+        if self.schedule is not None:
+            yield from self._check_against_schedule(self.schedule)
 
-    def _check_totals_and_phases(self, acute: list[tuple[int, SessionRecord]]) -> Iterator[Issue]:
-        if self.contract is None:
-            return
-        final_total = self.contract.total
-        for index, record in acute:
-            if record.number > final_total:
-                yield Issue(
-                    f"$.sessions[{index}].number",
-                    "beyond_contract",
-                    f"Session {record.number} is beyond the {final_total} sessions contracted.",
-                )
-                continue
-            total = max(self.contract.total_on(record.starts_at.date()), record.number)
-            expected = phase_of(record.number, total, self.protocol)
-            if record.phase is not expected:
-                yield Issue(
-                    f"$.sessions[{index}].phase",
-                    "phase_mismatch",
-                    f"Session {record.number} of {total} belongs to the "
-                    f"{expected.value} phase under the {self.protocol.name} protocol.",
-                )
+    def _check_against_schedule(self, schedule: Schedule) -> Iterator[Issue]:
+        """Records and schedule tell the same story (``schedule_mismatch``)."""
+        info = zone_info(schedule.zone)  # known: the schedule checked it
+
+        def day_of(moment: dt.datetime) -> dt.date:
+            try:
+                return moment.astimezone(info).date()
+            except (OverflowError, ValueError):
+                return moment.date()
+
+        yield from agreement_issues(self.sessions, schedule.sessions, day_of=day_of)
 
     def _check_goals(self) -> Iterator[Issue]:
         agreed: frozenset[FocusArea] | None = None
@@ -457,11 +431,11 @@ class TreatmentCourse:
         relevant = [
             r
             for r in self.acute_records
-            if r.attendance not in (Attendance.PLANNED, Attendance.CANCELLED_BY_THERAPIST)
+            if r.status not in (SessionStatus.PLANNED, SessionStatus.CANCELLED_BY_THERAPIST)
         ]
         if not relevant:
             return None
-        attended = sum(1 for r in relevant if r.attendance is Attendance.ATTENDED)
+        attended = sum(1 for r in relevant if r.status is SessionStatus.HELD)
         return attended / len(relevant)
 
     @property
@@ -471,7 +445,7 @@ class TreatmentCourse:
             {
                 r.number
                 for r in self.acute_records
-                if r.counts and r.attendance is not Attendance.PLANNED
+                if r.counts and r.status is not SessionStatus.PLANNED
             }
         )
 
@@ -517,51 +491,3 @@ class TreatmentCourse:
         """Acute session numbers at which at least one measure was taken."""
         numbers = {number for _, number, _ in self.all_scores() if number is not None}
         return tuple(sorted(numbers))
-
-
-def _check_series(records: list[tuple[int, SessionRecord]], kind: str) -> Iterator[Issue]:
-    """Rules 1 and 2 over one kind of session: numbers 1..n, times rising with number."""
-    counted = [(index, record) for index, record in records if record.counts]
-    numbers_seen: dict[int, int] = {}
-    for index, record in counted:
-        if record.number in numbers_seen:
-            yield Issue(
-                f"$.sessions[{index}].number",
-                "number_sequence",
-                f"Two {kind} sessions share number {record.number}.",
-            )
-        numbers_seen.setdefault(record.number, index)
-    expected = set(range(1, len(numbers_seen) + 1))
-    for missing in sorted(expected - set(numbers_seen)):
-        yield Issue(
-            "$.sessions",
-            "number_sequence",
-            f"The {kind} sessions skip number {missing}.",
-        )
-    ordered = sorted(counted, key=lambda item: item[1].number)
-    for (_, before), (index, after) in pairwise(ordered):
-        if after.starts_at <= before.starts_at and after.number != before.number:
-            yield Issue(
-                f"$.sessions[{index}].starts_at",
-                "start_order",
-                f"{kind.capitalize()} session {after.number} does not start after "
-                f"session {before.number}.",
-            )
-    starts = sorted((record.starts_at, index) for index, record in records)
-    for (first, _), (second, index) in pairwise(starts):
-        if first == second:
-            yield Issue(
-                f"$.sessions[{index}].starts_at",
-                "duplicate_start",
-                f"Two {kind} sessions start at the same time.",
-            )
-    by_index = dict(records)
-    for index, record in records:
-        if not record.counts:
-            replacement = numbers_seen.get(record.number)
-            if replacement is not None and by_index[replacement].starts_at <= record.starts_at:
-                yield Issue(
-                    f"$.sessions[{index}].starts_at",
-                    "start_order",
-                    "A made-up session must come before the session that replaced it.",
-                )

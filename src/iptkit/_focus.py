@@ -28,6 +28,15 @@ class FocusArea(enum.Enum):
     #: Long-standing isolation with no recent life event; the last resort.
     INTERPERSONAL_DEFICITS = "interpersonal_deficits"
 
+    @property
+    def label(self) -> str:
+        """The area's name in plain words, for messages and reports.
+
+        >>> FocusArea.ROLE_DISPUTE.label
+        'role dispute'
+        """
+        return self.value.replace("_", " ")
+
 
 class DisputeStage(enum.Enum):
     """Stage of a role dispute (domain reference §2.3)."""

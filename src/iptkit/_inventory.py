@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from iptkit._errors import Issue
 from iptkit._focus import DisputeStage
 from iptkit._model import field, model
+from iptkit._ordering import date_order_issues
 
 __all__ = [
     "ContactFrequency",
@@ -145,13 +146,9 @@ class Relationship:
                 "stage_without_dispute",
                 "A dispute stage is given for a relationship not marked as in dispute.",
             )
-        for index, (before, after) in enumerate(zip(self.changes, self.changes[1:], strict=False)):
-            if after.on < before.on:
-                yield Issue(
-                    f"$.changes[{index + 1}].on",
-                    "changes_out_of_order",
-                    "Changes must be listed in date order.",
-                )
+        yield from date_order_issues(
+            [change.on for change in self.changes], "$.changes[{}].on", items="Changes"
+        )
 
 
 @model(document="inventory")

@@ -57,6 +57,9 @@ class Phase(enum.Enum):
 
 _PHASE_ORDER = {phase: index for index, phase in enumerate(Phase)}
 
+#: The phases of the acute course, in order (maintenance comes after it).
+ACUTE_PHASES = (Phase.INITIAL, Phase.MIDDLE, Phase.TERMINATION)
+
 
 class Frequency(enum.Enum):
     """How often sessions take place."""

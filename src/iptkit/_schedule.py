@@ -13,21 +13,19 @@ loading a schedule never computes a recurrence.  Planning
 (:meth:`Schedule.extend`, a made-up :meth:`Schedule.miss`,
 :meth:`Schedule.add_maintenance`) compute them with :mod:`dateutil.rrule`.
 
-A missed session that is made up (rule 4) leaves its slot as a
-:class:`MissedSlot` in :attr:`Schedule.missed`: a record of what happened,
-outside the numbering.  Its number and every later one of the same kind move
-one slot on, and a new slot is added at the end of the series.  A missed
-session that counts stays in :attr:`Schedule.sessions` with its number spent.
+A missed session that is made up (rule 4) stays in :attr:`Schedule.sessions`
+with ``made_up`` set: it keeps the number it had, and that number and every
+later one of the same kind move one slot on, with a new slot added at the end
+of the series.  A missed session that counts keeps its number, spent.  The
+numbering rules themselves live in :mod:`iptkit._sessions`, shared with the
+session records of a course.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Iterable, Iterator
-from typing import Any, TypeVar, cast
-
-import attrs
+from typing import Any
 
 from iptkit._contract import (
     MAX_ACUTE_SESSIONS,
@@ -36,72 +34,38 @@ from iptkit._contract import (
     MaintenanceAgreement,
     MissedSessionPolicy,
     TreatmentContract,
+    amendment_order_issues,
+    total_in_force,
 )
 from iptkit._errors import Issue, ScheduleError, ValidationError
-from iptkit._model import check_fields, field, model
+from iptkit._model import check_fields, evolve, field, model
+from iptkit._ordering import date_order_issues
 from iptkit._protocol import (
     MIN_ACUTE_SESSIONS,
     STANDARD,
     Frequency,
     Phase,
     Protocol,
-    phase_lengths,
 )
 from iptkit._recurrence import recurrence_starts, slot_before, slots_after, zone_info
+from iptkit._sessions import (
+    SessionKind,
+    SessionStatus,
+    TotalOn,
+    expected_numbers,
+    expected_phases,
+    phase_issues,
+    row_issues,
+    sequence_issues,
+    session_label,
+)
 
 __all__ = [
     "MaintenancePlan",
-    "MissedSlot",
     "Schedule",
     "ScheduledSession",
-    "SessionKind",
-    "SessionStatus",
     "plan_sessions",
 ]
-
-
-_T = TypeVar("_T")
-
-
-def _replace(obj: _T, **changes: Any) -> _T:
-    """A copy of model ``obj`` with ``changes`` (checked like a new object)."""
-    return cast(_T, attrs.evolve(cast(Any, obj), **changes))
-
-
-class SessionKind(enum.Enum):
-    """What a session is for; each kind is numbered on its own."""
-
-    #: An engagement session or pre-group meeting before acute session 1,
-    #: numbered 0 (domain reference §4: IPT-B, WHO Group IPT).
-    PRE_TREATMENT = "pre_treatment"
-    #: A session of the acute course, numbered 1..n.
-    ACUTE = "acute"
-    #: A session of maintenance treatment after the acute course, numbered
-    #: M1..Mk (domain reference §3.3).
-    MAINTENANCE = "maintenance"
-
-
-class SessionStatus(enum.Enum):
-    """What became of a session."""
-
-    PLANNED = "planned"
-    HELD = "held"
-    #: The patient did not come.
-    MISSED = "missed"
-    #: Called off ahead of time, by either side.
-    CANCELLED = "cancelled"
-
-
-_KIND_ORDER = {kind: index for index, kind in enumerate(SessionKind)}
-_ACUTE_PHASES = (Phase.INITIAL, Phase.MIDDLE, Phase.TERMINATION)
-
-
-def _expected_phase(kind: SessionKind) -> str:
-    if kind is SessionKind.PRE_TREATMENT:
-        return "A pre-treatment contact has no phase."
-    if kind is SessionKind.MAINTENANCE:
-        return "A maintenance session is in the maintenance phase."
-    return "An acute session is in the initial, middle or termination phase."
 
 
 @model
@@ -131,12 +95,15 @@ class ScheduledSession:
     phase: Phase | None = field(doc="Phase of the course; null for a pre-treatment contact.")
     status: SessionStatus = field(default=SessionStatus.PLANNED, doc="What became of it.")
 
+    made_up: bool = field(
+        default=False,
+        doc="A missed or cancelled session whose number moved on to a later slot (rule 4).",
+    )
+
     @property
     def label(self) -> str:
         """How the session is shown: ``"0"``, ``"3"``, or ``"M2"`` for maintenance."""
-        if self.kind is SessionKind.MAINTENANCE:
-            return f"M{self.number}"
-        return str(self.number)
+        return session_label(self.kind, self.number)
 
     @property
     def ends_at(self) -> dt.datetime:
@@ -144,60 +111,7 @@ class ScheduledSession:
         return self.starts_at + dt.timedelta(minutes=self.minutes)
 
     def _invariants(self) -> Iterator[Issue]:
-        if self.kind is SessionKind.PRE_TREATMENT:
-            if self.number != 0:
-                yield Issue(
-                    "$.number",
-                    "number_sequence",
-                    "The pre-treatment contact is numbered 0.",
-                )
-            phase_ok = self.phase is None
-        else:
-            if self.number == 0:
-                yield Issue(
-                    "$.number",
-                    "number_sequence",
-                    "Acute and maintenance sessions are numbered from 1.",
-                )
-            if self.kind is SessionKind.ACUTE:
-                phase_ok = self.phase in _ACUTE_PHASES
-            else:
-                phase_ok = self.phase is Phase.MAINTENANCE
-        if not phase_ok:
-            yield Issue("$.phase", "phase_mismatch", _expected_phase(self.kind))
-
-
-@model
-class MissedSlot:
-    """The record of a missed or cancelled session that was made up later.
-
-    Rule 4: the slot keeps this record, but not the session's number, which
-    moved on to a later slot.  ``number`` is the number the session had when
-    it was missed.
-    """
-
-    kind: SessionKind = field(doc="Kind of the session that was missed.")
-    number: int = field(ge=0, le=1000, doc="The number the session had when it was missed.")
-    starts_at: dt.datetime = field(doc="When the missed session was to start (aware).")
-    minutes: int = field(ge=1, le=480, doc="Planned length in minutes.")
-    status: SessionStatus = field(
-        default=SessionStatus.MISSED, doc="Missed (no show) or cancelled."
-    )
-
-    @property
-    def label(self) -> str:
-        """How the missed session was shown (``"3"``, ``"M2"``)."""
-        if self.kind is SessionKind.MAINTENANCE:
-            return f"M{self.number}"
-        return str(self.number)
-
-    def _invariants(self) -> Iterator[Issue]:
-        if self.status not in (SessionStatus.MISSED, SessionStatus.CANCELLED):
-            yield Issue(
-                "$.status",
-                "invalid_value",
-                "A made-up slot records a missed or cancelled session.",
-            )
+        return row_issues(self)
 
 
 @model
@@ -215,55 +129,29 @@ class MaintenancePlan:
     agreed_on: dt.date | None = field(default=None, doc="The day the block was agreed.")
 
 
+def _total_on(contracted: int, amendments: tuple[Amendment, ...]) -> TotalOn:
+    return lambda day: total_in_force(contracted, amendments, day)
+
+
 def _derive(
-    sessions: Iterable[ScheduledSession], total: int, protocol: Protocol
+    sessions: Iterable[ScheduledSession], protocol: Protocol, total_on: TotalOn
 ) -> tuple[ScheduledSession, ...]:
-    """Number sessions in start order and derive the phases of those not held.
+    """Put sessions in start order and give each the number and phase the rules give.
 
-    Rules 1, 3 and 6: pre-treatment contacts are 0, acute sessions 1..n and
-    maintenance sessions 1..k in start-time order.  An acute session not held
-    takes the phase :func:`~iptkit.phase_of` gives, but never an earlier one
-    than a held session before it; a held session keeps its recorded phase.
+    Rules 1, 3 and 6 as :mod:`iptkit._sessions` states them: pre-treatment
+    contacts are 0, acute sessions 1..n and maintenance sessions 1..k in start
+    order (a made-up miss keeps the number of the session that replaced it),
+    and each acute phase follows from the number and the total in force.
     """
-    initial, middle, _ = phase_lengths(total, protocol)
-    counters = dict.fromkeys(SessionKind, 0)
-    floor = 0
-    derived: list[ScheduledSession] = []
-    for session in sorted(sessions, key=lambda s: s.starts_at):
-        kind = session.kind
-        phase: Phase | None
-        if kind is SessionKind.PRE_TREATMENT:
-            number, phase = 0, None
-        elif kind is SessionKind.MAINTENANCE:
-            counters[kind] += 1
-            number, phase = counters[kind], Phase.MAINTENANCE
-        else:
-            counters[kind] += 1
-            number = counters[kind]
-            if session.status is SessionStatus.HELD and session.phase in _ACUTE_PHASES:
-                phase = session.phase
-                floor = max(floor, phase.order)
-            else:
-                phase = _phase_at(number, initial, middle, floor)
-        if number != session.number or phase is not session.phase:
-            session = _replace(session, number=number, phase=phase)
-        derived.append(session)
-    return tuple(derived)
-
-
-def _phase_at(number: int, initial: int, middle: int, floor: int) -> Phase:
-    """The phase of ``number`` from the phase lengths, raised to at least ``floor``."""
-    if number <= initial:
-        order = 0
-    elif number <= initial + middle:
-        order = 1
-    else:
-        order = 2
-    return _ACUTE_PHASES[max(order, floor)]
-
-
-def _label_of(number: int, kind: SessionKind) -> str:
-    return f"M{number}" if kind is SessionKind.MAINTENANCE else str(number)
+    ordered = sorted(sessions, key=lambda s: s.starts_at)
+    numbered = [
+        s if s.number == n else evolve(s, number=n)
+        for s, n in zip(ordered, expected_numbers(ordered), strict=True)
+    ]
+    phases = expected_phases(numbered, protocol=protocol, total_on=total_on)
+    return tuple(
+        s if s.phase is p else evolve(s, phase=p) for s, p in zip(numbered, phases, strict=True)
+    )
 
 
 @model(document="schedule")
@@ -281,8 +169,8 @@ class Schedule:
     >>> first = dt.datetime(2026, 3, 2, 9, tzinfo=ZoneInfo("America/New_York"))
     >>> schedule = plan_sessions(first, 12, zone="America/New_York")
     >>> schedule = schedule.hold(1).miss(2, make_up=True)
-    >>> [s.label for s in schedule.sessions][:3], schedule.missed[0].label
-    (['1', '2', '3'], '2')
+    >>> [(s.label, s.status.value, s.made_up) for s in schedule.sessions][1:3]
+    [('2', 'missed', True), ('2', 'planned', False)]
     >>> schedule.sessions[-1].starts_at.date().isoformat()
     '2026-05-25'
     """
@@ -315,10 +203,9 @@ class Schedule:
         default=(), doc="Agreed blocks of maintenance sessions, in order."
     )
     sessions: tuple[ScheduledSession, ...] = field(
-        min_len=MIN_ACUTE_SESSIONS, max_len=2000, doc="Every numbered session, in start order."
-    )
-    missed: tuple[MissedSlot, ...] = field(
-        default=(), max_len=2000, doc="Slots of missed sessions that were made up, in order."
+        min_len=MIN_ACUTE_SESSIONS,
+        max_len=2000,
+        doc="Every session, made-up misses included, in start order.",
     )
 
     # ------------------------------------------------------------------
@@ -332,15 +219,26 @@ class Schedule:
             return self.amendments[-1].new_total
         return self.contracted_total
 
+    def total_on(self, day: dt.date) -> int:
+        """The acute total in force on ``day`` (the amendments agreed by then)."""
+        return total_in_force(self.contracted_total, self.amendments, day)
+
     @property
     def acute(self) -> tuple[ScheduledSession, ...]:
-        """The acute sessions, 1..:attr:`total`."""
-        return tuple(s for s in self.sessions if s.kind is SessionKind.ACUTE)
+        """The acute sessions that spend a number, 1..:attr:`total` (made-up misses left out)."""
+        return tuple(s for s in self.sessions if s.kind is SessionKind.ACUTE and not s.made_up)
 
     @property
     def maintenance_sessions(self) -> tuple[ScheduledSession, ...]:
-        """The maintenance sessions, M1..Mk."""
-        return tuple(s for s in self.sessions if s.kind is SessionKind.MAINTENANCE)
+        """The maintenance sessions that spend a number, M1..Mk."""
+        return tuple(
+            s for s in self.sessions if s.kind is SessionKind.MAINTENANCE and not s.made_up
+        )
+
+    @property
+    def made_up(self) -> tuple[ScheduledSession, ...]:
+        """The missed or cancelled sessions whose numbers moved on (rule 4), in start order."""
+        return tuple(s for s in self.sessions if s.made_up)
 
     @property
     def pre_treatment(self) -> ScheduledSession | None:
@@ -369,11 +267,10 @@ class Schedule:
         if kind is None:
             kind = SessionKind.PRE_TREATMENT if number == 0 else SessionKind.ACUTE
         for index, session in enumerate(self.sessions):
-            if session.kind is kind and session.number == number:
+            if session.kind is kind and session.number == number and not session.made_up:
                 return index
-        shown = _label_of(number, kind) if type(number) is int else repr(number)[:20]
         raise ValidationError.single(
-            "$.number", "unknown_session", f"The schedule has no session {shown}."
+            "$.number", "unknown_session", "The schedule has no session with that number."
         )
 
     # ------------------------------------------------------------------
@@ -429,7 +326,9 @@ class Schedule:
             minutes=terms.minutes,
             missed_policy=contract.contingency.missed,
         )
-        schedule = _replace(planned, contracted_total=terms.total, amendments=contract.amendments)
+        schedule = planned._rebuilt(
+            planned.sessions, contracted_total=terms.total, amendments=contract.amendments
+        )
         if maintenance is not None:
             schedule = schedule.add_agreement(maintenance)
         return schedule
@@ -453,8 +352,8 @@ class Schedule:
         """
         index = self._planned_index(number, kind)
         sessions = list(self.sessions)
-        sessions[index] = _replace(sessions[index], status=SessionStatus.HELD)
-        return _replace(self, sessions=tuple(sessions))
+        sessions[index] = evolve(sessions[index], status=SessionStatus.HELD)
+        return evolve(self, sessions=tuple(sessions))
 
     def miss(
         self,
@@ -468,10 +367,10 @@ class Schedule:
         Args:
             number: the session's number.
             make_up: ``False``: the missed session counts, its number is spent
-                and the course keeps its end.  ``True``: the slot keeps a
-                :class:`MissedSlot` record, and this number and every later
-                one of the same kind move one slot on (the end moves one
-                slot later).  By default the schedule's :attr:`missed_policy`.
+                and the course keeps its end.  ``True``: the session stays in
+                :attr:`sessions` marked ``made_up``, and its number and every
+                later one of the same kind move one slot on (the end moves
+                one slot later).  By default the schedule's :attr:`missed_policy`.
             kind: its kind; by default pre-treatment for 0, acute otherwise.
 
         Raises:
@@ -501,9 +400,23 @@ class Schedule:
         *,
         make_up: bool | None = None,
         kind: SessionKind | None = None,
+        by_therapist: bool = False,
     ) -> Schedule:
-        """Record that session ``number`` was cancelled; as :meth:`miss` otherwise."""
-        return self._miss(number, make_up, kind, SessionStatus.CANCELLED)
+        """Record that session ``number`` was cancelled; as :meth:`miss` otherwise.
+
+        Args:
+            by_therapist: the therapist or the service called it off
+                (``cancelled_by_therapist``); by default the patient did
+                (``cancelled_by_patient``).
+        """
+        if type(by_therapist) is not bool:
+            raise ValidationError.single("$.by_therapist", "wrong_type", "Expected true or false.")
+        status = (
+            SessionStatus.CANCELLED_BY_THERAPIST
+            if by_therapist
+            else SessionStatus.CANCELLED_BY_PATIENT
+        )
+        return self._miss(number, make_up, kind, status)
 
     def _miss(
         self,
@@ -543,8 +456,8 @@ class Schedule:
             )
         if not make_up:
             sessions = list(self.sessions)
-            sessions[index] = _replace(target, status=status)
-            return _replace(self, sessions=tuple(sessions))
+            sessions[index] = evolve(target, status=status)
+            return evolve(self, sessions=tuple(sessions))
         same = [i for i, s in enumerate(self.sessions) if s.kind is target.kind]
         later = [i for i in same if self.sessions[i].number > target.number]
         for i in later:
@@ -558,28 +471,24 @@ class Schedule:
         slots = [(self.sessions[i].starts_at, self.sessions[i].minutes) for i in later]
         slots.append(new_slot)
         sessions = list(self.sessions)
-        for i, (start, minutes) in zip([index, *later], slots, strict=True):
-            sessions[i] = _replace(sessions[i], starts_at=start, minutes=minutes)
-        record = MissedSlot(
-            kind=target.kind,
-            number=target.number,
-            starts_at=target.starts_at,
-            minutes=target.minutes,
-            status=status,
-        )
-        missed = tuple(sorted((*self.missed, record), key=lambda m: m.starts_at))
-        return self._rebuilt(sessions, missed=missed)
+        moved = [
+            evolve(sessions[i], starts_at=start, minutes=minutes)
+            for i, (start, minutes) in zip([index, *later], slots, strict=True)
+        ]
+        for i, session in zip([index, *later], moved, strict=True):
+            sessions[i] = session
+        sessions.append(evolve(target, status=status, made_up=True))
+        return self._rebuilt(sessions)
 
     def _next_slot(self, kind: SessionKind) -> tuple[dt.datetime, int]:
         """The first free slot of ``kind``'s series after its last session or record."""
         times = [s.starts_at for s in self.sessions if s.kind is kind]
-        times += [m.starts_at for m in self.missed if m.kind is kind]
         if kind is SessionKind.MAINTENANCE:
             plan = self.maintenance[-1]
             anchor, frequency, minutes = plan.first_start, plan.frequency, plan.minutes
         else:
             anchor, frequency, minutes = self.first_start, self.frequency, self.minutes
-        taken = {m.starts_at for m in self.missed}
+        taken = {s.starts_at for s in self.sessions}
         after = max(times)
         while True:
             (start,) = slots_after(
@@ -593,21 +502,19 @@ class Schedule:
         return start, minutes
 
     def _check_before_maintenance(self, start: dt.datetime) -> None:
-        """Acute slots must come before every maintenance session and made-up slot."""
-        maintenance = [s.starts_at for s in self.maintenance_sessions]
-        maintenance += [m.starts_at for m in self.missed if m.kind is SessionKind.MAINTENANCE]
+        """Acute slots must come before every maintenance session, made-up or not."""
+        maintenance = [s.starts_at for s in self.sessions if s.kind is SessionKind.MAINTENANCE]
         if maintenance and start >= min(maintenance):
             msg = "the acute sessions would run past the start of maintenance; move maintenance"
             raise ScheduleError(msg)
 
     def _planned_index(self, number: int, kind: SessionKind | None) -> int:
         index = self._index(number, kind)
-        session = self.sessions[index]
-        if session.status is not SessionStatus.PLANNED:
+        if self.sessions[index].status is not SessionStatus.PLANNED:
             raise ValidationError.single(
                 "$.number",
                 "already_resolved",
-                f"Session {session.label} is already recorded as {session.status.value}.",
+                "That session is already recorded as held, missed or cancelled.",
             )
         return index
 
@@ -615,14 +522,16 @@ class Schedule:
         """Move planned session ``number`` to start at ``to``.
 
         The move must keep the numbering: ``to`` lies strictly between the
-        sessions before and after it (rules 1 and 2), is not a made-up slot's
-        time, and not on an excluded date (rule 7).
+        sessions before and after it, made-up misses included (rules 1 and
+        2), and not on an excluded date (rule 7).
 
         Raises:
             ValidationError: no such session (``unknown_session``), not planned
                 (``already_resolved``), ``to`` is naive (``naive_datetime``),
                 on an excluded date (``excluded_date``), out of order
-                (``start_order``) or taken by a made-up slot (``duplicate_start``).
+                (``start_order``), or on a day under another total in force
+                that would change the phase of a session already held
+                (``held_phase_changed``).
         """
         index = self._planned_index(number, kind)
         if not isinstance(to, dt.datetime) or to.utcoffset() is None:
@@ -647,13 +556,10 @@ class Schedule:
                 "start_order",
                 "A session can only move between the sessions before and after it.",
             )
-        if any(m.starts_at == moved for m in self.missed):
-            raise ValidationError.single(
-                "$.to", "duplicate_start", "A missed session's slot already has that time."
-            )
         sessions = list(self.sessions)
-        sessions[index] = _replace(sessions[index], starts_at=moved)
-        return _replace(self, sessions=tuple(sessions))
+        sessions[index] = evolve(sessions[index], starts_at=moved)
+        # Its day may fall under another total in force: phases are derived again.
+        return self._keeping_held_phases(self._rebuilt(sessions), "$.to")
 
     def extend(self, new_total: int, *, on: dt.date, reason: str) -> Schedule:
         """Extend the acute course to ``new_total`` sessions by an amendment (rule 5).
@@ -670,7 +576,10 @@ class Schedule:
         Raises:
             ValidationError: a termination-phase session is held
                 (``termination_started``); ``new_total`` is not above the
-                current total (``not_an_extension``); the amendment is invalid.
+                current total (``not_an_extension``); agreed on ``on``, it would
+                change the phase of a session already held
+                (``held_phase_changed``: sessions from ``on`` follow the new
+                total); the amendment is invalid.
             ScheduleError: the new sessions would run into maintenance.
 
         >>> import datetime as dt
@@ -705,7 +614,7 @@ class Schedule:
             ) from None
         starts = slots_after(
             self.first_start,
-            max([self.end, *(m.starts_at for m in self.missed if m.kind is SessionKind.ACUTE)]),
+            max(s.starts_at for s in self.sessions if s.kind is SessionKind.ACUTE),
             new_total - self.total,
             zone=self.zone,
             frequency=self.frequency,
@@ -722,7 +631,8 @@ class Schedule:
             )
             for offset, start in enumerate(starts)
         ]
-        return self._rebuilt([*self.sessions, *added], amendments=(*self.amendments, amendment))
+        extended = self._rebuilt([*self.sessions, *added], amendments=(*self.amendments, amendment))
+        return self._keeping_held_phases(extended, "$.on")
 
     def add_maintenance(
         self,
@@ -774,7 +684,7 @@ class Schedule:
             )
         if issues:
             raise ValidationError(issues)
-        last = max([self.sessions[-1].starts_at, *(m.starts_at for m in self.missed)])
+        last = self.sessions[-1].starts_at
         if first_start is None:
             (start,) = slots_after(
                 last, last, 1, zone=self.zone, frequency=frequency, exclude=self.exclude
@@ -849,10 +759,28 @@ class Schedule:
         """
         return self._rebuilt(self.sessions)
 
+    def _keeping_held_phases(self, changed: Schedule, path: str) -> Schedule:
+        """``changed``, unless it gives a session already held another phase (rule 5)."""
+        phases = {(s.kind, s.number, s.made_up): s.phase for s in changed.sessions}
+        for session in self.sessions:
+            key = (session.kind, session.number, session.made_up)
+            if session.status is SessionStatus.HELD and phases[key] is not session.phase:
+                raise ValidationError.single(
+                    path,
+                    "held_phase_changed",
+                    "The change would give a session already held another phase: sessions "
+                    "from the day of an amendment follow its total.",
+                )
+        return changed
+
     def _rebuilt(self, sessions: Iterable[ScheduledSession], **changes: Any) -> Schedule:
-        total = changes["amendments"][-1].new_total if changes.get("amendments") else self.total
-        derived = _derive(sessions, total, self.protocol)
-        return _replace(self, sessions=derived, **changes)
+        """A copy with ``changes`` whose ``sessions`` are renumbered and rephased."""
+        total_on = _total_on(
+            changes.get("contracted_total", self.contracted_total),
+            changes.get("amendments", self.amendments),
+        )
+        derived = _derive(sessions, self.protocol, total_on)
+        return evolve(self, sessions=derived, **changes)
 
     # ------------------------------------------------------------------
     # Invariants (arithmetic only: no recurrence on the load path)
@@ -864,22 +792,16 @@ class Schedule:
         except ValidationError as exc:
             yield from exc.issues
             info = None
-        yield from _ordered_dates(self.exclude, "$.exclude")
-        for index in range(1, len(self.amendments)):
-            if self.amendments[index].agreed_on < self.amendments[index - 1].agreed_on:
-                yield Issue(
-                    f"$.amendments[{index}].agreed_on",
-                    "amendments_out_of_order",
-                    "Amendments must be listed in the order they were agreed.",
-                )
-        order_issues = list(_start_order_issues(self.sessions))
-        yield from order_issues
-        number_issues = list(_numbering_issues(self))
-        yield from number_issues
-        if not number_issues and not order_issues:
-            yield from _phase_issues(self)
+        yield from date_order_issues(
+            self.exclude, "$.exclude[{}]", items="Excluded dates", unique=True
+        )
+        yield from amendment_order_issues(self.amendments)
+        sequence = list(sequence_issues(self.sessions))
+        yield from sequence
+        yield from _count_issues(self)
+        if not sequence:
+            yield from phase_issues(self.sessions, protocol=self.protocol, total_on=self.total_on)
         yield from _amendment_issues(self, info)
-        yield from _missed_issues(self)
         if info is not None and self.exclude:
             yield from _excluded_issues(self, info)
 
@@ -888,68 +810,16 @@ def _policy_words(policy: MissedSessionPolicy) -> str:
     return "counts" if policy is MissedSessionPolicy.COUNTS else "is made up"
 
 
-def _ordered_dates(days: tuple[dt.date, ...], path: str) -> Iterator[Issue]:
-    for index in range(1, len(days)):
-        if days[index] == days[index - 1]:
-            yield Issue(f"{path}[{index}]", "duplicate_value", "An excluded date is listed twice.")
-        elif days[index] < days[index - 1]:
-            yield Issue(
-                f"{path}[{index}]",
-                "excluded_dates_out_of_order",
-                "Excluded dates must be listed in date order.",
-            )
-
-
-def _start_order_issues(sessions: tuple[ScheduledSession, ...]) -> Iterator[Issue]:
-    """Rule 2 (start times strictly increase) and the order of kinds (rule 6)."""
-    for index in range(1, len(sessions)):
-        before, session = sessions[index - 1], sessions[index]
-        if session.starts_at <= before.starts_at:
-            yield Issue(
-                f"$.sessions[{index}].starts_at",
-                "start_order",
-                "Each session must start after the one listed before it.",
-            )
-        if _KIND_ORDER[session.kind] < _KIND_ORDER[before.kind]:
-            if before.kind is SessionKind.MAINTENANCE:
-                yield Issue(
-                    f"$.sessions[{index - 1}].starts_at",
-                    "maintenance_before_acute",
-                    "Maintenance sessions must come after the last acute session.",
-                )
-            else:
-                yield Issue(
-                    f"$.sessions[{index}].kind",
-                    "kind_order",
-                    "The pre-treatment contact must come before the acute sessions.",
-                )
-
-
-def _numbering_issues(schedule: Schedule) -> Iterator[Issue]:
-    """Rule 1 (acute 1..n, n the total), rule 6 (M1..Mk) and session 0."""
-    expected = dict.fromkeys(SessionKind, 1)
-    expected[SessionKind.PRE_TREATMENT] = 0
-    for index, session in enumerate(schedule.sessions):
-        kind = session.kind
-        if session.number != expected[kind]:
-            if kind is SessionKind.PRE_TREATMENT:
-                message = "A schedule has at most one pre-treatment contact, numbered 0."
-            else:
-                message = (
-                    f"Sessions are numbered consecutively; expected "
-                    f"{_label_of(expected[kind], kind)} here."
-                )
-            yield Issue(f"$.sessions[{index}].number", "number_sequence", message)
-            return
-        expected[kind] += 1
-    acute = expected[SessionKind.ACUTE] - 1
+def _count_issues(schedule: Schedule) -> Iterator[Issue]:
+    """Rules 1 and 6: the schedule holds exactly the agreed acute and maintenance sessions."""
+    acute = len(schedule.acute)
     if acute != schedule.total:
         yield Issue(
             "$.sessions",
             "session_count",
             f"The schedule has {acute} acute sessions but the agreed total is {schedule.total}.",
         )
-    maintenance = expected[SessionKind.MAINTENANCE] - 1
+    maintenance = len(schedule.maintenance_sessions)
     agreed = sum(plan.count for plan in schedule.maintenance)
     if maintenance != agreed:
         yield Issue(
@@ -957,35 +827,6 @@ def _numbering_issues(schedule: Schedule) -> Iterator[Issue]:
             "session_count",
             f"The schedule has {maintenance} maintenance sessions but {agreed} are agreed.",
         )
-
-
-def _phase_issues(schedule: Schedule) -> Iterator[Issue]:
-    """Rule 3: phases of sessions not held follow from number, total and protocol."""
-    initial, middle, _ = phase_lengths(schedule.total, schedule.protocol)
-    floor = 0  # the latest phase of a held session so far
-    previous = 0  # the phase of the acute session before
-    for index, session in enumerate(schedule.sessions):
-        if session.kind is not SessionKind.ACUTE or session.phase is None:
-            continue
-        order = session.phase.order
-        if session.status is SessionStatus.HELD:
-            if order < previous:
-                yield Issue(
-                    f"$.sessions[{index}].phase",
-                    "phase_order",
-                    "Phases cannot go backwards as session numbers rise.",
-                )
-            floor = max(floor, order)
-        else:
-            expected = _phase_at(session.number, initial, middle, floor)
-            if session.phase is not expected:
-                yield Issue(
-                    f"$.sessions[{index}].phase",
-                    "phase_mismatch",
-                    f"Session {session.number} of {schedule.total} is in the "
-                    f"{expected.value} phase under the {schedule.protocol.name} protocol.",
-                )
-        previous = order
 
 
 def _local_date(moment: dt.datetime, info: Any) -> dt.date:
@@ -1021,39 +862,16 @@ def _amendment_issues(schedule: Schedule, info: Any) -> Iterator[Issue]:
             )
 
 
-def _missed_issues(schedule: Schedule) -> Iterator[Issue]:
-    """Made-up slots: in start order, and no two share a time with a session (rule 2)."""
-    taken = {s.starts_at for s in schedule.sessions}
-    for index, record in enumerate(schedule.missed):
-        if index and record.starts_at <= schedule.missed[index - 1].starts_at:
-            yield Issue(
-                f"$.missed[{index}].starts_at",
-                "start_order",
-                "Made-up slots must be listed in start order, each at its own time.",
-            )
-        if record.starts_at in taken:
-            yield Issue(
-                f"$.missed[{index}].starts_at",
-                "duplicate_start",
-                "A made-up slot has the same start time as a session.",
-            )
-
-
 def _excluded_issues(schedule: Schedule, info: Any) -> Iterator[Issue]:
-    """Rule 7: no session, and no made-up slot, on an excluded date."""
+    """Rule 7: no session, made-up misses included, on an excluded date."""
     excluded = frozenset(schedule.exclude)
-    groups: tuple[tuple[str, tuple[ScheduledSession | MissedSlot, ...]], ...] = (
-        ("sessions", schedule.sessions),
-        ("missed", schedule.missed),
-    )
-    for name, items in groups:
-        for index, item in enumerate(items):
-            if _local_date(item.starts_at, info) in excluded:
-                yield Issue(
-                    f"$.{name}[{index}].starts_at",
-                    "excluded_date",
-                    "No session may fall on an excluded date.",
-                )
+    for index, session in enumerate(schedule.sessions):
+        if _local_date(session.starts_at, info) in excluded:
+            yield Issue(
+                f"$.sessions[{index}].starts_at",
+                "excluded_date",
+                "No session may fall on an excluded date.",
+            )
 
 
 # --------------------------------------------------------------------------
@@ -1166,5 +984,5 @@ def plan_sessions(
         contracted_total=total,
         exclude=excluded,
         missed_policy=missed_policy,
-        sessions=_derive(sessions, total, protocol),
+        sessions=_derive(sessions, protocol, lambda _: total),
     )

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import TYPE_CHECKING
 
 from iptkit._errors import ValidationError
 from iptkit._recurrence import zone_info
-
-if TYPE_CHECKING:
-    from iptkit._schedule import Schedule, ScheduledSession
+from iptkit._schedule import Schedule, ScheduledSession
+from iptkit._sessions import SessionKind
 
 __all__ = ["escape_text", "event_uid", "fold_line", "to_ical"]
 
@@ -85,8 +83,6 @@ def _dtstart(moment: dt.datetime, zone: str) -> str:
 
 def summary(session: ScheduledSession) -> str:
     """The event title of ``session``, e.g. ``"IPT session 3 (middle)"``."""
-    from iptkit._schedule import SessionKind
-
     if session.kind is SessionKind.PRE_TREATMENT:
         return "IPT pre-treatment contact"
     if session.kind is SessionKind.MAINTENANCE:
@@ -96,9 +92,7 @@ def summary(session: ScheduledSession) -> str:
 
 
 def _status(session: ScheduledSession) -> str:
-    from iptkit._schedule import SessionStatus
-
-    if session.status in (SessionStatus.MISSED, SessionStatus.CANCELLED):
+    if session.status.fell_through:
         return "CANCELLED"
     return "CONFIRMED"
 
@@ -114,7 +108,7 @@ def event_uid(schedule: Schedule, session: ScheduledSession) -> str:
     """
     parts = [schedule.zone, schedule.first_start.isoformat(), session.kind.value]
     parts.append(str(session.number))
-    if getattr(session, "made_up", False):
+    if session.made_up:
         parts.append(session.starts_at.isoformat())
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32] + "@iptkit"
 
@@ -122,10 +116,11 @@ def event_uid(schedule: Schedule, session: ScheduledSession) -> str:
 def to_ical(schedule: Schedule, *, stamp: dt.datetime | None = None) -> str:
     """Return ``schedule`` as RFC 5545 iCalendar text, one event per session.
 
-    Each event has a stable UID (:func:`event_uid`), ``DTSTART`` with the
-    schedule's zone as ``TZID``, a ``DURATION``, a title such as
+    Each event has a stable UID (from the zone, the first slot of the series,
+    the session's kind and number: a moved session keeps it), ``DTSTART``
+    with the schedule's zone as ``TZID``, a ``DURATION``, a title such as
     ``IPT session 3 (middle)`` and ``STATUS:CANCELLED`` for a missed or
-    cancelled session, made-up slots included.  Lines end in CRLF and are
+    cancelled session, made-up misses included.  Lines end in CRLF and are
     folded at 75 octets.
 
     Args:

@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 
 from iptkit._contract import TreatmentContract
 from iptkit._course import (
-    Attendance,
     Diagnosis,
     DiagnosisSystem,
     Formulation,
@@ -20,10 +19,11 @@ from iptkit._course import (
     TreatmentCourse,
     TreatmentGoal,
 )
+from iptkit._errors import ScheduleError, ValidationError
 from iptkit._focus import FocusArea
-from iptkit._protocol import Phase, Protocol, phase_of
-from iptkit._recurrence import recurrence_starts
-from iptkit._schedule import Schedule, SessionKind
+from iptkit._protocol import Phase, Protocol
+from iptkit._schedule import Schedule, ScheduledSession
+from iptkit._sessions import SessionKind, SessionStatus
 from iptkit.measures import Measurement
 from iptkit.testing._common import dates, private_text
 from iptkit.testing._contract import contracts
@@ -31,6 +31,7 @@ from iptkit.testing._inventory import inventories
 from iptkit.testing._life_events import life_events
 from iptkit.testing._measures import measurements, scores
 from iptkit.testing._protocol import builtin_protocols
+from iptkit.testing._schedule import session_facts
 
 __all__ = [
     "courses",
@@ -40,12 +41,6 @@ __all__ = [
     "session_records",
     "treatment_goals",
 ]
-
-_MISSED = (
-    Attendance.NO_SHOW,
-    Attendance.CANCELLED_BY_PATIENT,
-    Attendance.CANCELLED_BY_THERAPIST,
-)
 
 
 def diagnoses() -> st.SearchStrategy[Diagnosis]:
@@ -115,20 +110,10 @@ def formulations(
 @st.composite
 def session_records(draw: st.DrawFn) -> SessionRecord:
     """Single session records of any kind (not tied to a course)."""
-    kind = draw(st.sampled_from(SessionKind))
-    if kind is SessionKind.PRE_TREATMENT:
-        number, phase = 0, None
-    elif kind is SessionKind.MAINTENANCE:
-        number, phase = draw(st.integers(1, 24)), Phase.MAINTENANCE
-    else:
-        number = draw(st.integers(1, 20))
-        phase = draw(st.sampled_from([Phase.INITIAL, Phase.MIDDLE, Phase.TERMINATION]))
-    attendance = draw(st.sampled_from(Attendance))
-    return _record(
-        draw,
-        number=number,
+    kind, number, phase, status, made_up = session_facts(draw)
+    planned = ScheduledSession(
         kind=kind,
-        phase=phase,
+        number=number,
         starts_at=draw(
             st.datetimes(
                 min_value=dt.datetime(2000, 1, 1),
@@ -136,45 +121,35 @@ def session_records(draw: st.DrawFn) -> SessionRecord:
                 timezones=st.just(dt.UTC),
             )
         ).replace(second=0, microsecond=0),
-        attendance=attendance,
-        made_up=attendance in _MISSED and draw(st.booleans()),
+        minutes=50,
+        phase=phase,
+        status=status,
+        made_up=made_up,
     )
+    return _record(draw, planned)
 
 
 def _record(
-    draw: st.DrawFn,
-    *,
-    number: int,
-    kind: SessionKind,
-    phase: Phase | None,
-    starts_at: dt.datetime,
-    attendance: Attendance,
-    made_up: bool = False,
-    focus: tuple[FocusArea, ...] = (),
-    minutes: int = 50,
+    draw: st.DrawFn, planned: ScheduledSession, focus: tuple[FocusArea, ...] = ()
 ) -> SessionRecord:
-    held = attendance is Attendance.ATTENDED
-    return SessionRecord(
-        number=number,
-        kind=kind,
-        starts_at=starts_at,
-        minutes=minutes,
-        attendance=attendance,
-        made_up=made_up,
-        phase=phase,
-        focus_areas=focus if held else (),
-        techniques=tuple(draw(st.lists(st.sampled_from(Technique), max_size=3, unique=True)))
-        if held
-        else (),
-        task_set=draw(st.none() | private_text()) if held else None,
-        previous_task_outcome=draw(st.none() | st.sampled_from(TaskOutcome)) if held else None,
-        sick_role_given=held and phase is Phase.INITIAL and draw(st.booleans()),
-        ending_raised=held and draw(st.booleans()),
-        risk_assessed=held and draw(st.booleans()),
-        maintenance_discussed=held and phase is Phase.TERMINATION and draw(st.booleans()),
-        parent_present=held and draw(st.booleans()),
-        scores=tuple(draw(st.lists(scores(), max_size=1))) if held else (),
-        notes=draw(st.none() | private_text()) if held else None,
+    """The record of ``planned``, with facts drawn to fit what happened."""
+    held = planned.status is SessionStatus.HELD
+    phase = planned.phase
+    if not held:
+        return SessionRecord.from_scheduled(planned)
+    return SessionRecord.from_scheduled(
+        planned,
+        focus_areas=focus,
+        techniques=tuple(draw(st.lists(st.sampled_from(Technique), max_size=3, unique=True))),
+        task_set=draw(st.none() | private_text()),
+        previous_task_outcome=draw(st.none() | st.sampled_from(TaskOutcome)),
+        sick_role_given=phase is Phase.INITIAL and draw(st.booleans()),
+        ending_raised=draw(st.booleans()),
+        risk_assessed=draw(st.booleans()),
+        maintenance_discussed=phase is Phase.TERMINATION and draw(st.booleans()),
+        parent_present=draw(st.booleans()),
+        scores=tuple(draw(st.lists(scores(), max_size=1))),
+        notes=draw(st.none() | private_text()),
     )
 
 
@@ -188,10 +163,11 @@ def courses(
 ) -> TreatmentCourse:
     """Valid treatment courses: contract, inventory, records, measures and goals.
 
-    Records follow the contract's planned dates: attended, missed and counted,
-    or missed and made up (the number moves to the next slot); the rest of the
-    contracted sessions may be listed as planned.  Shrinks towards a course
-    with no contract and no records.
+    The records are those of a schedule planned from the contract, whose first
+    sessions were held, missed or cancelled (made up or counted, as the
+    contract says) in turn: :meth:`~iptkit.SessionRecord.from_scheduled` of each, then
+    some of the sessions still planned.  About half the courses carry that
+    schedule too.  Shrinks towards a course with no contract and no records.
     """
     chosen = protocol or draw(builtin_protocols())
     has_contract = draw(st.booleans()) if with_contract is None else with_contract
@@ -205,11 +181,12 @@ def courses(
     focus = contract.focus_areas if contract is not None else None
     formulation = draw(st.none() | formulations(focus_areas=focus, agreed_on=started_on))
     records: list[SessionRecord] = []
+    schedule: Schedule | None = None
     if contract is not None:
-        records = _acute_records(draw, contract, chosen, max_records)
+        schedule, records = _acute_records(draw, contract, max_records)
     last_day = max((r.starts_at.date() for r in records), default=started_on)
     ended_on = draw(st.none() | st.just(last_day + dt.timedelta(days=draw(st.integers(0, 30)))))
-    if any(r.attendance is Attendance.PLANNED for r in records):
+    if any(r.status is SessionStatus.PLANNED for r in records):
         ended_on = None
     end = ended_on or last_day + dt.timedelta(days=30)
     span = max((end - started_on).days, 0)
@@ -238,65 +215,43 @@ def courses(
         inventory=draw(st.none() | inventories(max_relationships=3)),
         life_events=tuple(draw(st.lists(life_events(), max_size=3))),
         formulation=formulation,
-        schedule=Schedule.from_contract(contract)
-        if contract is not None and draw(st.booleans())
-        else None,
+        schedule=schedule if draw(st.booleans()) else None,
         sessions=tuple(records),
         measurements=tuple(outside),
         goals=tuple(draw(st.lists(treatment_goals(focus_areas=goal_areas), max_size=2))),
     )
 
 
+_OUTCOMES = ("hold", "hold", "hold", "miss", "cancel", "cancel_by_therapist")
+
+
 def _acute_records(
-    draw: st.DrawFn,
-    contract: TreatmentContract,
-    protocol: Protocol,
-    max_records: int | None,
-) -> list[SessionRecord]:
-    total = contract.total
-    terms = contract.sessions
-    slots = recurrence_starts(
-        terms.first_session,
-        total + 4,
-        zone=terms.zone,
-        frequency=terms.frequency,
-        exclude=contract.contingency.excluded_dates,
-    )
-    limit = total + 4 if max_records is None else min(max_records, total + 4)
-    past = draw(st.integers(0, limit))
-    records: list[SessionRecord] = []
-    number = 1
-    for index, starts_at in enumerate(slots):
-        if number > total:
+    draw: st.DrawFn, contract: TreatmentContract, max_records: int | None
+) -> tuple[Schedule, list[SessionRecord]]:
+    """A schedule from ``contract`` with its first sessions resolved, and their records."""
+    schedule = Schedule.from_contract(contract)
+    limit = contract.total + 4 if max_records is None else min(max_records, contract.total + 4)
+    for outcome in draw(st.lists(st.sampled_from(_OUTCOMES), max_size=limit)):
+        planned = [s for s in schedule.acute if s.status is SessionStatus.PLANNED]
+        if not planned:
             break
-        held_part = index < past
-        attendance = (
-            draw(st.sampled_from([Attendance.ATTENDED, Attendance.ATTENDED, *_MISSED]))
-            if held_part
-            else Attendance.PLANNED
-        )
-        if not held_part and not draw(st.booleans()):
+        number = planned[0].number
+        try:
+            if outcome == "hold":
+                schedule = schedule.hold(number)
+            elif outcome == "miss":
+                schedule = schedule.miss(number)
+            else:
+                schedule = schedule.cancel(number, by_therapist=outcome == "cancel_by_therapist")
+        except (ValidationError, ScheduleError):
             break
-        made_up = attendance in _MISSED and draw(st.booleans())
-        day = starts_at.date()
-        in_force = contract.total_on(day)
-        phase = phase_of(number, max(in_force, number), protocol)
-        records.append(
-            _record(
-                draw,
-                number=number,
-                kind=SessionKind.ACUTE,
-                phase=phase,
-                starts_at=starts_at,
-                attendance=attendance,
-                made_up=made_up,
-                focus=contract.focus_areas,
-                minutes=terms.minutes,
-            )
-        )
-        if not made_up:
-            number += 1
-    return records
+    acute = [s for s in schedule.sessions if s.kind is SessionKind.ACUTE]
+    resolved = [s for s in acute if s.status is not SessionStatus.PLANNED]
+    room = len(acute) - len(resolved)
+    if max_records is not None:
+        room = max(min(room, max_records - len(resolved)), 0)
+    rows = acute[: len(resolved) + draw(st.integers(0, room))]
+    return schedule, [_record(draw, row, contract.focus_areas) for row in rows]
 
 
 st.register_type_strategy(Diagnosis, diagnoses())

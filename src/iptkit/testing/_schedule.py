@@ -3,7 +3,7 @@
 :func:`schedules` plans a course with :func:`iptkit.plan_sessions` and then
 applies a few random operations (hold, miss, cancel, move, extend, add
 maintenance), so the schedules it draws carry held and missed sessions,
-made-up slots, amendments and maintenance blocks.  Sizes are kept small:
+made-up misses, amendments and maintenance blocks.  Sizes are kept small:
 planning computes recurrences, which is the slow part.
 """
 
@@ -18,23 +18,15 @@ from hypothesis import strategies as st
 
 from iptkit._contract import MissedSessionPolicy
 from iptkit._errors import ScheduleError, ValidationError
-from iptkit._protocol import Frequency, Phase
-from iptkit._schedule import (
-    MaintenancePlan,
-    MissedSlot,
-    Schedule,
-    ScheduledSession,
-    SessionKind,
-    SessionStatus,
-    plan_sessions,
-)
+from iptkit._protocol import ACUTE_PHASES, Frequency, Phase
+from iptkit._schedule import MaintenancePlan, Schedule, ScheduledSession, plan_sessions
+from iptkit._sessions import SessionKind, SessionStatus
 from iptkit.testing._common import aware_datetimes, dates
 from iptkit.testing._protocol import builtin_protocols
 
 __all__ = [
     "DST_ZONES",
     "maintenance_plans",
-    "missed_slots",
     "schedule_operations",
     "scheduled_sessions",
     "schedules",
@@ -45,12 +37,11 @@ __all__ = [
 #: both hemispheres.
 DST_ZONES: tuple[str, ...] = ("UTC", "America/New_York", "Europe/London", "Australia/Sydney")
 
-_ACUTE_PHASES = (Phase.INITIAL, Phase.MIDDLE, Phase.TERMINATION)
 
-
-@st.composite
-def scheduled_sessions(draw: st.DrawFn, *, kind: SessionKind | None = None) -> ScheduledSession:
-    """Single valid sessions of any kind, with a number and phase that fit it."""
+def session_facts(
+    draw: st.DrawFn, kind: SessionKind | None = None
+) -> tuple[SessionKind, int, Phase | None, SessionStatus, bool]:
+    """Kind, number, phase, status and made-up flag of one session that fit together."""
     chosen = draw(st.sampled_from(SessionKind)) if kind is None else kind
     phase: Phase | None
     if chosen is SessionKind.PRE_TREATMENT:
@@ -58,26 +49,26 @@ def scheduled_sessions(draw: st.DrawFn, *, kind: SessionKind | None = None) -> S
     elif chosen is SessionKind.MAINTENANCE:
         number, phase = draw(st.integers(1, 40)), Phase.MAINTENANCE
     else:
-        number, phase = draw(st.integers(1, 40)), draw(st.sampled_from(_ACUTE_PHASES))
+        number, phase = draw(st.integers(1, 40)), draw(st.sampled_from(ACUTE_PHASES))
+    status = draw(st.sampled_from(SessionStatus))
+    made_up = (
+        chosen is not SessionKind.PRE_TREATMENT and status.fell_through and draw(st.booleans())
+    )
+    return chosen, number, phase, status, made_up
+
+
+@st.composite
+def scheduled_sessions(draw: st.DrawFn, *, kind: SessionKind | None = None) -> ScheduledSession:
+    """Single valid sessions of any kind, with a number, phase and status that fit it."""
+    chosen, number, phase, status, made_up = session_facts(draw, kind)
     return ScheduledSession(
         kind=chosen,
         number=number,
         starts_at=draw(aware_datetimes()),
         minutes=draw(st.integers(15, 120)),
         phase=phase,
-        status=draw(st.sampled_from(SessionStatus)),
-    )
-
-
-def missed_slots() -> st.SearchStrategy[MissedSlot]:
-    """Records of missed or cancelled sessions that were made up."""
-    return st.builds(
-        MissedSlot,
-        kind=st.sampled_from([SessionKind.ACUTE, SessionKind.MAINTENANCE]),
-        number=st.integers(1, 40),
-        starts_at=aware_datetimes(),
-        minutes=st.integers(15, 120),
-        status=st.sampled_from([SessionStatus.MISSED, SessionStatus.CANCELLED]),
+        status=status,
+        made_up=made_up,
     )
 
 
@@ -111,7 +102,7 @@ def session_starts(zone: str) -> st.SearchStrategy[dt.datetime]:
 
 
 def _number_of(schedule: Schedule, kind: SessionKind, pick: int) -> int:
-    numbers = [s.number for s in schedule.sessions if s.kind is kind]
+    numbers = [s.number for s in schedule.sessions if s.kind is kind and not s.made_up]
     return numbers[pick % len(numbers)] if numbers else 1
 
 
@@ -137,7 +128,7 @@ def schedule_operations(draw: st.DrawFn) -> Callable[[Schedule], Schedule]:
         if name == "miss":
             return schedule.miss(number, make_up=make_up, kind=kind)
         if name == "cancel":
-            return schedule.cancel(number, make_up=make_up, kind=kind)
+            return schedule.cancel(number, make_up=make_up, kind=kind, by_therapist=pick % 2 == 1)
         index = schedule.sessions.index(schedule.session(number, kind))
         low = schedule.sessions[index - 1].starts_at if index else None
         high = (
@@ -194,6 +185,5 @@ def schedules(
 
 
 st.register_type_strategy(ScheduledSession, scheduled_sessions())
-st.register_type_strategy(MissedSlot, missed_slots())
 st.register_type_strategy(MaintenancePlan, maintenance_plans())
 st.register_type_strategy(Schedule, schedules())
