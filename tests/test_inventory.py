@@ -223,6 +223,7 @@ class TestInterpersonalInventory:
         label = data.draw(st.sampled_from(sorted(inv.labels)))
         extra = data.draw(relationships(label=label))
         people = (*inv.relationships, extra)
-        assert issues_of(lambda: iptkit.evolve(inv, relationships=people)) == [
+        # Leave the completion date out: the extra person's dates may be later.
+        assert issues_of(lambda: iptkit.evolve(inv, relationships=people, completed_on=None)) == [
             (f"$.relationships[{len(inv.relationships)}].label", "duplicate_label")
         ]

@@ -556,20 +556,27 @@ class MaintenanceAgreement:
                 "missing_count_or_until",
                 "Give either a number of sessions or an end date.",
             )
-        elif self.until is not None and not first_issues and not zone_issues:
-            first_day = self.first_local_date
-            if self.until < first_day:
-                yield Issue(
-                    "$.until",
-                    "until_before_first_session",
-                    "The end date falls before the first maintenance session.",
-                )
-            elif (self.until - first_day).days > 366 * MAX_MAINTENANCE_YEARS:
-                yield Issue(
-                    "$.until",
-                    "out_of_range",
-                    f"A maintenance agreement may run for at most {MAX_MAINTENANCE_YEARS} years.",
-                )
+        if not first_issues and not zone_issues and self.agreed_on > self.first_local_date:
+            yield Issue(
+                "$.agreed_on",
+                "agreed_after_start",
+                "Maintenance is agreed before its first session, not after.",
+            )
+        if self.count is not None or self.until is None or first_issues or zone_issues:
+            return
+        first_day = self.first_local_date
+        if self.until < first_day:
+            yield Issue(
+                "$.until",
+                "until_before_first_session",
+                "The end date falls before the first maintenance session.",
+            )
+        elif (self.until - first_day).days > 366 * MAX_MAINTENANCE_YEARS:
+            yield Issue(
+                "$.until",
+                "out_of_range",
+                f"A maintenance agreement may run for at most {MAX_MAINTENANCE_YEARS} years.",
+            )
 
     @property
     def first_local_date(self) -> dt.date:

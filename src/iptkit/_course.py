@@ -325,20 +325,39 @@ class TreatmentCourse:
         return self.started_on <= day and (self.ended_on is None or day <= self.ended_on)
 
     def _check_dates(self) -> Iterator[Issue]:
-        for index, measurement in enumerate(self.measurements):
-            if not self._within(measurement.taken_on):
-                yield Issue(
-                    f"$.measurements[{index}].taken_on",
-                    "outside_course",
-                    "A measure is dated outside the course.",
-                )
-        for index, record in enumerate(self.sessions):
-            if not self._within(record.starts_at.date()):
-                yield Issue(
-                    f"$.sessions[{index}].starts_at",
-                    "outside_course",
-                    "A session is dated outside the course.",
-                )
+        """What happened in the course is dated within it (``outside_course``).
+
+        Sessions, measures, the inventory, the formulation and its revisions,
+        goals and their ratings are all made during the course.  A diagnosis
+        may come with the referral, before the course starts; one recorded
+        after the initial phase (or after the course) is the finding
+        ``diagnosis_late`` of :func:`iptkit.check`, not an invariant.
+        """
+        dated: list[tuple[str, dt.date | None, str]] = [
+            (f"$.measurements[{i}].taken_on", m.taken_on, "A measure")
+            for i, m in enumerate(self.measurements)
+        ]
+        dated += [
+            (f"$.sessions[{i}].starts_at", r.starts_at.date(), "A session")
+            for i, r in enumerate(self.sessions)
+        ]
+        if self.inventory is not None:
+            dated.append(("$.inventory.completed_on", self.inventory.completed_on, "The inventory"))
+        if self.formulation is not None:
+            dated.append(("$.formulation.agreed_on", self.formulation.agreed_on, "The formulation"))
+            dated += [
+                (f"$.formulation.revisions[{i}].on", revision.on, "A revision of the formulation")
+                for i, revision in enumerate(self.formulation.revisions)
+            ]
+        for i, goal in enumerate(self.goals):
+            dated.append((f"$.goals[{i}].set_on", goal.set_on, "A goal"))
+            dated += [
+                (f"$.goals[{i}].ratings[{j}].on", rating.on, "A goal rating")
+                for j, rating in enumerate(goal.ratings)
+            ]
+        for path, day, what in dated:
+            if day is not None and not self._within(day):
+                yield Issue(path, "outside_course", f"{what} is dated outside the course.")
 
     def total_on(self, day: dt.date) -> int | None:
         """The contracted acute total in force on ``day`` (amendments agreed by then)."""
@@ -363,10 +382,15 @@ class TreatmentCourse:
             ]
             yield from beyond
             sequence.extend(beyond)
-        # Rule 3 needs the total in force: from the contract, else the schedule.
+        # Rule 3 needs the total in force: from the contract, else the schedule;
+        # without either, phases are only held to their order.
         in_force = contract or self.schedule
-        if in_force is not None and not sequence:
-            yield from phase_issues(records, protocol=self.protocol, total_on=in_force.total_on)
+        if not sequence:
+            yield from phase_issues(
+                records,
+                protocol=self.protocol,
+                total_on=in_force.total_on if in_force is not None else None,
+            )
         # A session recorded as held (or missed) may not follow one still planned.
         planned = [r.starts_at for r in records if r.status is SessionStatus.PLANNED]
         if planned:

@@ -185,6 +185,8 @@ class InterpersonalInventory:
                     "Two relationships share the same label; labels must be unique.",
                 )
             seen.add(relationship.label)
+        if self.completed_on is not None:
+            yield from _after_completion(self.relationships, self.completed_on)
 
     def by_label(self, label: str) -> Relationship | None:
         """Return the relationship with ``label``, or ``None``."""
@@ -197,3 +199,23 @@ class InterpersonalInventory:
     def labels(self) -> frozenset[str]:
         """The labels of every relationship in the inventory."""
         return frozenset(r.label for r in self.relationships)
+
+
+def _after_completion(
+    relationships: tuple[Relationship, ...], completed_on: dt.date
+) -> Iterator[Issue]:
+    """An inventory records what was known when it was completed: nothing dated later."""
+    for index, relationship in enumerate(relationships):
+        if relationship.died_on is not None and relationship.died_on > completed_on:
+            yield Issue(
+                f"$.relationships[{index}].died_on",
+                "after_completion",
+                "A death is dated after the inventory was completed.",
+            )
+        for number, change in enumerate(relationship.changes):
+            if change.on > completed_on:
+                yield Issue(
+                    f"$.relationships[{index}].changes[{number}].on",
+                    "after_completion",
+                    "A change is dated after the inventory was completed.",
+                )

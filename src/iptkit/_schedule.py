@@ -799,6 +799,8 @@ class Schedule:
         sequence = list(sequence_issues(self.sessions))
         yield from sequence
         yield from _count_issues(self)
+        yield from _made_up_issues(self)
+        yield from _series_issues(self)
         if not sequence:
             yield from phase_issues(self.sessions, protocol=self.protocol, total_on=self.total_on)
         yield from _amendment_issues(self, info)
@@ -808,6 +810,68 @@ class Schedule:
 
 def _policy_words(policy: MissedSessionPolicy) -> str:
     return "counts" if policy is MissedSessionPolicy.COUNTS else "is made up"
+
+
+def _made_up_issues(schedule: Schedule) -> Iterator[Issue]:
+    """Rule 4 as the schedule's own operations keep it.
+
+    A made-up miss is followed by the session that took its number, and the
+    missed-session policy, when there is one, is kept: no made-up miss under
+    ``counts``, no counted miss of an acute session under ``made_up`` (the
+    policy is the treatment contract's; maintenance is agreed separately and
+    a missed maintenance session may count).
+    """
+    policy = schedule.missed_policy
+    sessions = schedule.sessions
+    for index, session in enumerate(sessions):
+        if session.kind is SessionKind.PRE_TREATMENT or not session.status.fell_through:
+            continue
+        if session.made_up:
+            if not any(
+                later.kind is session.kind and later.number == session.number and not later.made_up
+                for later in sessions[index + 1 :]
+            ):
+                yield Issue(
+                    f"$.sessions[{index}].made_up",
+                    "number_sequence",
+                    "A made-up session must be followed by the session that took its number.",
+                )
+            if policy is MissedSessionPolicy.COUNTS:
+                yield Issue(
+                    f"$.sessions[{index}].made_up",
+                    "against_missed_policy",
+                    "The schedule's policy says a missed session counts, not that it is made up.",
+                )
+        elif policy is MissedSessionPolicy.MADE_UP and session.kind is SessionKind.ACUTE:
+            yield Issue(
+                f"$.sessions[{index}].made_up",
+                "against_missed_policy",
+                "The schedule's policy says a missed session is made up, not that it counts.",
+            )
+
+
+def _series_issues(schedule: Schedule) -> Iterator[Issue]:
+    """The anchors of the series agree with the sessions they planned.
+
+    The acute series starts no later than its second session (session 1 may
+    have moved, but only between its neighbours); each maintenance block
+    starts after the last acute session (rule 6).
+    """
+    acute = [s.starts_at for s in schedule.sessions if s.kind is SessionKind.ACUTE]
+    if len(acute) >= 2 and schedule.first_start > acute[1]:
+        yield Issue(
+            "$.first_start",
+            "start_order",
+            "The first slot of the series comes after the second acute session.",
+        )
+    last_acute = acute[-1] if acute else None
+    for index, plan in enumerate(schedule.maintenance):
+        if last_acute is not None and plan.first_start <= last_acute:
+            yield Issue(
+                f"$.maintenance[{index}].first_start",
+                "maintenance_before_acute",
+                "A maintenance block must start after the last acute session.",
+            )
 
 
 def _count_issues(schedule: Schedule) -> Iterator[Issue]:

@@ -182,9 +182,12 @@ def sequence_issues(rows: Sequence[SessionRow], path: str = "$.sessions") -> Ite
     * pre-treatment contacts come first (``kind_order``) and maintenance
       sessions after every acute one (``maintenance_before_acute``);
     * numbers follow :func:`expected_numbers` (``number_sequence``, reported
-      once per kind, at the first row that breaks the sequence).
+      once per kind, at the first row that breaks the sequence), and there is
+      at most one pre-treatment contact (reference §4: one engagement session
+      or pre-group meeting).
     """
     latest = -1
+    pre_treatment = 0
     for index, row in enumerate(rows):
         if index:
             before = rows[index - 1].starts_at
@@ -199,6 +202,14 @@ def sequence_issues(rows: Sequence[SessionRow], path: str = "$.sessions") -> Ite
                     f"{path}[{index}].starts_at",
                     "start_order",
                     "Each session must start after the one listed before it.",
+                )
+        if row.kind is SessionKind.PRE_TREATMENT:
+            pre_treatment += 1
+            if pre_treatment == 2:
+                yield Issue(
+                    f"{path}[{index}].kind",
+                    "number_sequence",
+                    "There is at most one pre-treatment contact, numbered 0.",
                 )
         order = _KIND_ORDER[row.kind]
         if order < latest:
@@ -269,10 +280,18 @@ def phase_issues(
     rows: Sequence[SessionRow],
     *,
     protocol: Protocol,
-    total_on: TotalOn,
+    total_on: TotalOn | None,
     path: str = "$.sessions",
 ) -> Iterator[Issue]:
-    """Rule 3: each row's phase is the one :func:`expected_phases` gives."""
+    """Rule 3: each row's phase is the one :func:`expected_phases` gives.
+
+    Without a total (``total_on`` is ``None``: no contract or schedule says
+    how many sessions there are) only the order is checked: acute phases
+    never go backwards down the rows.
+    """
+    if total_on is None:
+        yield from _phase_order_issues(rows, path)
+        return
     expected = expected_phases(rows, protocol=protocol, total_on=total_on)
     for index, (row, phase) in enumerate(zip(rows, expected, strict=True)):
         if row.phase is not phase and phase is not None:
@@ -282,6 +301,21 @@ def phase_issues(
                 f"Session {session_label(row.kind, row.number)} belongs to the {phase.value} "
                 f"phase under the {protocol.name} protocol and the total in force on its day.",
             )
+
+
+def _phase_order_issues(rows: Sequence[SessionRow], path: str) -> Iterator[Issue]:
+    floor = 0
+    for index, row in enumerate(rows):
+        phase = row.phase
+        if row.kind is SessionKind.ACUTE and phase is not None:
+            if phase.order < floor:
+                yield Issue(
+                    f"{path}[{index}].phase",
+                    "phase_mismatch",
+                    f"Session {session_label(row.kind, row.number)} is in an earlier phase than "
+                    "a session before it; phases never go backwards.",
+                )
+            floor = max(floor, phase.order)
 
 
 def agreement_issues(

@@ -21,6 +21,7 @@ from iptkit._course import (
 )
 from iptkit._errors import ScheduleError, ValidationError
 from iptkit._focus import FocusArea
+from iptkit._model import evolve
 from iptkit._protocol import Phase, Protocol
 from iptkit._schedule import Schedule, ScheduledSession
 from iptkit._sessions import SessionKind, SessionStatus
@@ -60,11 +61,15 @@ def goal_ratings() -> st.SearchStrategy[GoalRating]:
 
 @st.composite
 def treatment_goals(
-    draw: st.DrawFn, *, focus_areas: tuple[FocusArea, ...] | None = None
+    draw: st.DrawFn,
+    *,
+    focus_areas: tuple[FocusArea, ...] | None = None,
+    between: tuple[dt.date, dt.date] | None = None,
 ) -> TreatmentGoal:
-    """Goals with ratings in date order, on one of ``focus_areas``."""
-    set_on = draw(dates(max_value=dt.date(2039, 1, 1)))
-    days = sorted(draw(st.lists(st.integers(0, 400), max_size=3)))
+    """Goals with ratings in date order, on one of ``focus_areas``, dated ``between`` two days."""
+    first, last = between or (dt.date(2000, 1, 1), dt.date(2040, 1, 1))
+    set_on = draw(dates(min_value=first, max_value=last))
+    days = sorted(draw(st.lists(st.integers(0, min(400, (last - set_on).days)), max_size=3)))
     return TreatmentGoal(
         focus_area=draw(st.sampled_from(focus_areas or tuple(FocusArea))),
         description=draw(private_text()),
@@ -82,13 +87,15 @@ def formulations(
     *,
     focus_areas: tuple[FocusArea, ...] | None = None,
     agreed_on: dt.date | None = None,
+    until: dt.date | None = None,
 ) -> Formulation:
-    """Formulations with one or two focus areas and revisions in date order."""
+    """Formulations with one or two focus areas and revisions in date order, up to ``until``."""
     areas = focus_areas or tuple(
         draw(st.lists(st.sampled_from(FocusArea), min_size=1, max_size=2, unique=True))
     )
     start = agreed_on or draw(dates(max_value=dt.date(2039, 1, 1)))
-    offsets = sorted(draw(st.lists(st.integers(0, 200), max_size=2)))
+    room = 200 if until is None else max(min(200, (until - start).days), 0)
+    offsets = sorted(draw(st.lists(st.integers(0, room), max_size=2)))
     revisions = tuple(
         FormulationRevision(
             on=start + dt.timedelta(days=offset),
@@ -179,7 +186,6 @@ def courses(
     started_on = first_day - dt.timedelta(days=draw(st.integers(0, 60)))
     onset = draw(st.none() | st.integers(0, 400).map(lambda d: started_on - dt.timedelta(days=d)))
     focus = contract.focus_areas if contract is not None else None
-    formulation = draw(st.none() | formulations(focus_areas=focus, agreed_on=started_on))
     records: list[SessionRecord] = []
     schedule: Schedule | None = None
     if contract is not None:
@@ -190,6 +196,20 @@ def courses(
         ended_on = None
     end = ended_on or last_day + dt.timedelta(days=30)
     span = max((end - started_on).days, 0)
+    # The formulation, goals and inventory are made during the course.
+    formulation = draw(st.none() | formulations(focus_areas=focus, agreed_on=started_on, until=end))
+    inventory = draw(st.none() | inventories(max_relationships=3))
+    if inventory is not None and inventory.completed_on is not None:
+        completed = started_on + dt.timedelta(days=draw(st.integers(0, span)))
+        known = [
+            day
+            for person in inventory.relationships
+            for day in (person.died_on, *(change.on for change in person.changes))
+            if day is not None
+        ]
+        inventory = evolve(
+            inventory, completed_on=completed if all(d <= completed for d in known) else None
+        )
     taken = draw(st.lists(measurements(), max_size=2))
     outside = [
         Measurement(
@@ -212,13 +232,19 @@ def courses(
         onset=onset,
         diagnosis=draw(st.none() | diagnoses()),
         contract=contract,
-        inventory=draw(st.none() | inventories(max_relationships=3)),
+        inventory=inventory,
         life_events=tuple(draw(st.lists(life_events(), max_size=3))),
         formulation=formulation,
         schedule=schedule if draw(st.booleans()) else None,
         sessions=tuple(records),
         measurements=tuple(outside),
-        goals=tuple(draw(st.lists(treatment_goals(focus_areas=goal_areas), max_size=2))),
+        goals=tuple(
+            draw(
+                st.lists(
+                    treatment_goals(focus_areas=goal_areas, between=(started_on, end)), max_size=2
+                )
+            )
+        ),
     )
 
 

@@ -80,7 +80,17 @@ def inventories(
     """Valid inventories with unique labels (``P1``, ``P2``, ...)."""
     count = draw(st.integers(min_relationships, max_relationships))
     people = tuple(draw(relationships(label=f"P{index + 1}")) for index in range(count))
-    completed: dt.date | None = draw(st.none() | dates())
+    # Nothing in an inventory is dated after it was completed.
+    known = [
+        day
+        for person in people
+        for day in (person.died_on, *(change.on for change in person.changes))
+        if day is not None
+    ]
+    earliest = max(known) if known else None
+    completed: dt.date | None = draw(
+        st.none() | (dates() if earliest is None else dates(min_value=earliest))
+    )
     return InterpersonalInventory(
         relationships=people,
         completed_on=completed,
