@@ -139,24 +139,14 @@ class TestExitCodes:
         assert b"Traceback" not in proc.stderr
         assert proc.stdout == b""
 
-    def test_unreadable_directory_exits_two(
-        self,
-        tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str],
-    ) -> None:
-        """A directory that cannot be listed is an I/O error (exit code 2, no traceback).
+    @staticmethod
+    def lock_folder(monkeypatch: pytest.MonkeyPatch, locked: Path) -> None:
+        """Make listing ``locked`` fail as a folder without read permission does.
 
-        Listing the folder fails with the error a folder without read permission
-        gives; it is raised by hand, in process, because root may list any folder.
+        The error is raised by hand, in process, because root may list any folder.
         """
         import errno
 
-        from iptkit._cli import main
-
-        locked = tmp_path / "locked"
-        locked.mkdir()
-        (tmp_path / "course.json").write_text(json.dumps(COURSE), encoding="utf-8")
         real_scandir = os.scandir
 
         def scandir(path: Any = ".") -> Any:
@@ -165,13 +155,47 @@ class TestExitCodes:
             return real_scandir(path)
 
         monkeypatch.setattr(os, "scandir", scandir)
+
+    def test_unreadable_directory_exits_two(
+        self,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """A directory named on the command line that cannot be listed stops the run (exit 2)."""
+        from iptkit._cli import main
+
+        (tmp_path / "course.json").write_text(json.dumps(COURSE), encoding="utf-8")
+        self.lock_folder(monkeypatch, tmp_path)
         code = main(["check", str(tmp_path)])
         captured = capsys.readouterr()
         assert code == 2
         assert "cannot read directory" in captured.err
-        assert repr(str(locked)) in captured.err
+        assert repr(str(tmp_path)) in captured.err
         assert "Traceback" not in captured.err
         assert captured.out == ""
+
+    def test_unreadable_folder_inside_a_directory(
+        self,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """A folder inside the directory that cannot be listed is reported; the run goes on."""
+        from iptkit._cli import main
+
+        locked = tmp_path / "locked"
+        locked.mkdir()
+        (tmp_path / "course.json").write_text(json.dumps(COURSE), encoding="utf-8")
+        self.lock_folder(monkeypatch, locked)
+        code = main(["check", str(tmp_path)])
+        captured = capsys.readouterr()
+        assert code == 2
+        assert captured.err.splitlines() == [
+            f"iptkit check: error: cannot read directory {str(locked)!r}: {os.strerror(13)}"
+        ]
+        assert "Documents: 1 read, 1 valid, 0 with errors (1 file)" in captured.out
+        assert "Inputs that could not be read: 1" in captured.out
 
     @pytest.mark.parametrize(
         "options",

@@ -11,7 +11,10 @@ Subcommands:
 * ``iptkit synth`` writes a synthetic corpus of course documents.
 
 Exit codes: 0 when nothing was found at error severity, 1 when something was,
-2 for a usage or input/output error.
+2 for a usage or input/output error (an input that cannot be read, a report
+that cannot be written, a worker process that died), 128 + N when stopped by
+signal N (130 for SIGINT, 143 for SIGTERM).  Every failure ends with one line
+on standard error, never a traceback.
 
 >>> main(["--version"])  # doctest: +ELLIPSIS
 iptkit ...
@@ -22,30 +25,46 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
+import errno
 import importlib.metadata
 import io
+import itertools
 import json
 import math
 import os
+import re
 import signal
+import stat
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, NamedTuple, TextIO
+from typing import Any, BinaryIO, NamedTuple, NoReturn, Protocol, TextIO
 
 from iptkit._cli import _documents as documents
 from iptkit._errors import IptkitError, Issue, ValidationError
 from iptkit._io._codec import load, loads, parse_json
 
-__all__ = ["EXIT_OK", "EXIT_PROBLEMS", "EXIT_USAGE", "build_parser", "check_chunk", "main"]
+__all__ = [
+    "EXIT_OK",
+    "EXIT_PROBLEMS",
+    "EXIT_USAGE",
+    "build_parser",
+    "check_chunk",
+    "escape_text",
+    "main",
+]
 
 #: Nothing was found at error severity.
 EXIT_OK = 0
 #: At least one document has a problem at error severity.
 EXIT_PROBLEMS = 1
-#: The command line was wrong, or an input could not be read.
+#: The command line was wrong, an input could not be read, the report could
+#: not be written, or a worker process died.
 EXIT_USAGE = 2
 
 #: Suffixes of JSON Lines files (one document per line).
@@ -64,12 +83,40 @@ CHUNKS_PER_JOB = 3
 VALUE_WIDTH = 60
 #: Name shown for standard input.
 STDIN_NAME = "<stdin>"
+#: Problems listed per document unless ``--max-problems`` says otherwise.
+MAX_PROBLEMS = 100
+#: Code of the row that says how many problems of a document were not listed.
+LEFT_OUT_CODE = "problems_left_out"
+#: ``--jobs`` above this is a usage error; up to it, it is capped at the CPUs available.
+JOBS_LIMIT = 4096
+#: Seconds between two looks of a worker process at its parent.
+WATCH_INTERVAL = 0.2
 
 _BOM = b"\xef\xbb\xbf"
 
 
 class UsageError(Exception):
     """The command line cannot be carried out (exit code 2)."""
+
+
+class OutputError(Exception):
+    """Standard output cannot be written (exit code 2)."""
+
+
+class WorkerError(Exception):
+    """A worker process died before it returned its results (exit code 2)."""
+
+
+class Stopped(BaseException):
+    """A signal asked the program to stop (exit code 128 + the signal number).
+
+    A ``BaseException``, like ``KeyboardInterrupt``: code that catches every
+    ``Exception`` to keep a long run going must not swallow it.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 # --------------------------------------------------------------------------
@@ -80,8 +127,10 @@ class UsageError(Exception):
 Unit = tuple[int, int | None, bytes]
 #: One problem of a document: ``(path, code, severity, message, value or None)``.
 Row = tuple[str, str, str, str, str | None]
-#: The outcome for one document: ``(source index, line, valid, problems)``.
-Outcome = tuple[int, int | None, bool, tuple[Row, ...]]
+#: Problems found but not listed: ``(code, severity, count)`` per code.
+LeftOut = tuple[tuple[str, str, int], ...]
+#: The outcome for one document: ``(source index, line, valid, problems, left out)``.
+Outcome = tuple[int, int | None, bool, tuple[Row, ...], LeftOut]
 
 
 class CheckOptions(NamedTuple):
@@ -90,6 +139,8 @@ class CheckOptions(NamedTuple):
     document: str
     protocol: str | None = None
     show_values: bool = False
+    #: Problems listed per document; 0 lists them all.
+    max_problems: int = MAX_PROBLEMS
 
 
 def check_chunk(options: CheckOptions, units: Sequence[Unit]) -> list[Outcome]:
@@ -97,59 +148,83 @@ def check_chunk(options: CheckOptions, units: Sequence[Unit]) -> list[Outcome]:
 
     Runs in worker processes, so it takes and returns only plain values:
     raw bytes in, compact tuples out; no model object crosses a process
-    boundary.
+    boundary.  It never raises for a document: a failure iptkit does not
+    expect becomes an ``internal_error`` row.
 
     Args:
-        options: the document kind, protocol and whether to capture values.
+        options: the document kind, protocol, whether to capture values and
+            how many problems to list per document.
         units: ``(source index, line number, raw JSON bytes)`` per document.
 
     Returns:
-        ``(source index, line number, valid, problems)`` per document, in order.
+        ``(source index, line number, valid, problems, left out)`` per
+        document, in order; ``left out`` counts, per code and severity, the
+        problems found beyond ``options.max_problems``.
 
     >>> raw = b'{"schema_version": 1, "relationships": [{"label": "P1"}]}'
-    >>> [(o[2], [r[:3] for r in o[3]]) for o in check_chunk(
+    >>> [(o[2], [r[:3] for r in o[3]], o[4]) for o in check_chunk(
     ...     CheckOptions("inventory"), [(0, 1, raw)])]  # doctest: +NORMALIZE_WHITESPACE
     [(False, [('$.relationships[0].role', 'missing_field', 'error'),
-              ('$.relationships[0].closeness', 'missing_field', 'error')])]
+              ('$.relationships[0].closeness', 'missing_field', 'error')], ())]
     """
     cls = documents.document_type(options.document)
     protocol = documents.protocol(options.protocol)
-    return [
-        (source, line, *_check_one(cls, protocol, options.show_values, raw))
-        for source, line, raw in units
-    ]
+    return [(source, line, *_check_one(cls, protocol, options, raw)) for source, line, raw in units]
 
 
 def _check_one(
-    cls: type, protocol: Any, show_values: bool, raw: bytes
-) -> tuple[bool, tuple[Row, ...]]:
+    cls: type, protocol: Any, options: CheckOptions, raw: bytes
+) -> tuple[bool, tuple[Row, ...], LeftOut]:
+    limit = options.max_problems
     try:
-        data = parse_json(raw)
-    except ValidationError as exc:
-        preview = _preview_raw(raw) if show_values else None
-        return False, tuple(_issue_rows(exc.issues, lambda _: preview))
-    try:
-        obj: Any = load(cls, data)
-    except ValidationError as exc:
-        return False, tuple(_issue_rows(exc.issues, _value_finder(data, show_values)))
-    except Exception as exc:  # a defect elsewhere must not stop a long run
-        return False, (_internal_error("load", exc),)
-    try:
-        found = documents.findings(obj, protocol)
-    except Exception as exc:
-        return True, (_internal_error("check", exc),)
-    find_value = _value_finder(data, show_values)
-    return True, tuple(
-        (path, code, severity, message, find_value(path)) for severity, code, path, message in found
+        try:
+            data = parse_json(raw)
+        except ValidationError as exc:
+            preview = _preview_raw(raw) if options.show_values else None
+            return False, *_issue_rows(exc.issues, lambda _: preview, limit)
+        try:
+            obj: Any = load(cls, data)
+        except ValidationError as exc:
+            find_value = _value_finder(data, options.show_values)
+            return False, *_issue_rows(exc.issues, find_value, limit)
+        except Exception as exc:  # a defect elsewhere must not stop a long run
+            return False, (_internal_error("load", exc),), ()
+        try:
+            found = documents.findings(obj, protocol)
+        except Exception as exc:
+            return True, (_internal_error("check", exc),), ()
+        return True, *_finding_rows(found, _value_finder(data, options.show_values), limit)
+    except Exception as exc:  # MemoryError on a huge line, a defect in a preview, ...
+        return False, (_internal_error("read", exc),), ()
+
+
+def _issue_rows(
+    issues: Sequence[Issue], value: Callable[[str], str | None], limit: int
+) -> tuple[tuple[Row, ...], LeftOut]:
+    """Return the first ``limit`` issues as rows (0: all) and count the rest per code."""
+    listed = issues if limit <= 0 or len(issues) <= limit else issues[:limit]
+    rows = tuple((i.path, i.code, "error", i.message, value(i.path)) for i in listed)
+    if len(listed) == len(issues):
+        return rows, ()
+    left = collections.Counter(issue.code for issue in itertools.islice(issues, limit, None))
+    return rows, tuple((code, "error", count) for code, count in left.items())
+
+
+def _finding_rows(
+    found: Sequence[documents.FindingRow], value: Callable[[str], str | None], limit: int
+) -> tuple[tuple[Row, ...], LeftOut]:
+    """Return the first ``limit`` findings as rows (0: all) and count the rest per code."""
+    listed = found if limit <= 0 or len(found) <= limit else found[:limit]
+    rows = tuple(
+        (path, code, severity, message, value(path)) for severity, code, path, message in listed
     )
+    if len(listed) == len(found):
+        return rows, ()
+    left = collections.Counter((code, severity) for severity, code, _, _ in found[limit:])
+    return rows, tuple((code, severity, count) for (code, severity), count in left.items())
 
 
-def _issue_rows(issues: Iterable[Issue], value: Callable[[str], str | None]) -> Iterator[Row]:
-    for issue in issues:
-        yield (issue.path, issue.code, "error", issue.message, value(issue.path))
-
-
-def _internal_error(step: str, exc: Exception) -> Row:
+def _internal_error(step: str, exc: BaseException) -> Row:
     # Only the exception's type: its text could quote the document.
     message = f"iptkit failed to {step} this document ({type(exc).__name__}); please report it."
     return ("$", "internal_error", "error", message, None)
@@ -172,7 +247,90 @@ def _preview_value(data: Any, path: str) -> str | None:
             value = value[key]
             continue
         return None
-    return _truncate(json.dumps(value, ensure_ascii=False, allow_nan=True))
+    return json_preview(value)
+
+
+def json_preview(value: Any, width: int = VALUE_WIDTH) -> str:
+    """Return ``value`` as JSON text cut to ``width`` characters.
+
+    The text is what ``json.dumps(value, ensure_ascii=False)`` starts with,
+    but only as much of the value is visited as the preview shows: a huge
+    list, a long text or a deeply nested value costs no more than a small one,
+    and nesting never recurses.
+
+    >>> json_preview({"a": [1, 2.5, None, True], "b": "x"})
+    '{"a": [1, 2.5, null, true], "b": "x"}'
+    >>> json_preview(list(range(10**6)), width=20)
+    '[0, 1, 2, 3, 4, 5, \u2026'
+    >>> json_preview([[[[[]]]]] * 3, width=12)
+    '[[[[[]]]], \u2026'
+    """
+    room = width + 1  # one character more than shown tells that the text was cut
+    parts: list[str] = []
+    # Open containers: [items, is an object, no item written yet].
+    frames: list[list[Any]] = []
+    pending: Any = value
+    has_pending = True
+    while room > 0:
+        if has_pending:
+            has_pending = False
+            if isinstance(pending, dict):
+                text = "{"
+                frames.append([iter(pending.items()), True, True])
+            elif isinstance(pending, list | tuple):
+                text = "["
+                frames.append([iter(pending), False, True])
+            else:
+                text = _json_scalar(pending, room)
+        elif frames:
+            frame = frames[-1]
+            item: Any = next(frame[0], _END)
+            if item is _END:
+                frames.pop()
+                text = "}" if frame[1] else "]"
+            else:
+                text = "" if frame[2] else ", "
+                frame[2] = False
+                if frame[1]:
+                    key, item = item
+                    text += _json_string(str(key), room) + ": "
+                pending, has_pending = item, True
+        else:
+            break
+        parts.append(text)
+        room -= len(text)
+    return _truncate("".join(parts), width)
+
+
+_END = object()
+
+
+def _json_scalar(value: Any, room: int) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, str):
+        return _json_string(value, room)
+    if isinstance(value, int):
+        try:
+            return int.__repr__(value)
+        except ValueError:  # more digits than Python converts
+            return "\u2026" * room
+    if isinstance(value, float):
+        if value != value:
+            return "NaN"
+        if value in (math.inf, -math.inf):
+            return "Infinity" if value > 0 else "-Infinity"
+        return float.__repr__(value)
+    return _json_string(f"<{type(value).__name__}>", room)
+
+
+def _json_string(text: str, room: int) -> str:
+    # Escaping only lengthens text, so ``room`` characters fill the preview.
+    return json.dumps(text[:room], ensure_ascii=False)
 
 
 def _preview_raw(raw: bytes) -> str:
@@ -181,8 +339,89 @@ def _preview_raw(raw: bytes) -> str:
     return _truncate("".join(c if c.isprintable() else repr(c)[1:-1] for c in text))
 
 
-def _truncate(text: str) -> str:
-    return text if len(text) <= VALUE_WIDTH else text[: VALUE_WIDTH - 1] + "\u2026"
+def _truncate(text: str, width: int = VALUE_WIDTH) -> str:
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+
+# --------------------------------------------------------------------------
+# Worker processes
+# --------------------------------------------------------------------------
+
+
+def _start_worker(main_pid: int) -> None:
+    """Set up a worker process: signals, and an end when the main process ends.
+
+    Ctrl-C is left to the main process, which stops the workers itself.
+    SIGTERM and SIGHUP get their default action back (a worker inherits the
+    main process's handlers).  If the main process dies without stopping the
+    workers (SIGKILL, a crash), each worker notices and exits.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    exit_with_parent(main_pid)
+
+
+def exit_with_parent(main_pid: int, *, kernel: bool = True) -> None:
+    """Make this process exit when its parent or ``main_pid`` ends.
+
+    On Linux the kernel sends SIGKILL when the parent ends
+    (``PR_SET_PDEATHSIG``) unless ``kernel`` is false.  Everywhere, a
+    watchdog thread looks every :data:`WATCH_INTERVAL` seconds whether the
+    parent changed (the process was handed to another one) or ``main_pid`` is
+    gone, and ends the process if so.
+    """
+    parent = os.getppid()
+    if kernel and sys.platform.startswith("linux"):
+        _kernel_parent_death_signal()
+    if os.getppid() != parent or not _alive(main_pid):
+        os._exit(EXIT_USAGE)  # pragma: no cover - os._exit leaves coverage no time to record
+    watchdog = threading.Thread(
+        target=_watch_parent, args=(parent, main_pid), name="iptkit-watchdog", daemon=True
+    )
+    watchdog.start()
+
+
+def _kernel_parent_death_signal() -> None:
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError, ImportError):  # pragma: no cover - no usable libc prctl
+        pass
+
+
+def _watch_parent(parent: int, main_pid: int) -> None:
+    while True:
+        time.sleep(WATCH_INTERVAL)
+        if os.getppid() != parent or not _alive(main_pid):
+            os._exit(EXIT_USAGE)  # pragma: no cover - os._exit leaves coverage no time to record
+
+
+def _alive(pid: int) -> bool:
+    if os.name != "posix":  # pragma: no cover - os.kill(pid, 0) is not a probe on Windows
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but is not ours to signal
+        return True
+    return True
+
+
+def available_cpus() -> int:
+    """Return the number of CPUs this process may run on (at least 1)."""
+    counter = getattr(os, "process_cpu_count", None)
+    if counter is not None:  # pragma: no cover - Python 3.13 and later
+        return max(1, counter() or 1)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 # --------------------------------------------------------------------------
@@ -191,22 +430,34 @@ def _truncate(text: str) -> str:
 
 
 class Source(NamedTuple):
-    """One input: a file, or standard input."""
+    """One input: a file, or standard input.
+
+    An entry found in a directory that cannot be read has a ``problem`` (the
+    whole message), reported in its turn; one that is not a regular file has
+    the reason it is ``skipped``.
+    """
 
     name: str
     path: Path | None
     json_lines: bool
     size: int | None
+    problem: str | None = None
+    skipped: str | None = None
 
 
 def expand_paths(paths: Sequence[str]) -> list[Source]:
     """Turn the ``PATH`` arguments into the list of inputs, in reading order.
 
     Directories are searched recursively for ``*.json``, ``*.jsonl`` and
-    ``*.ndjson`` files, in sorted order; ``-`` is standard input.
+    ``*.ndjson`` files, in sorted order, without following symbolic links to
+    directories; ``-`` is standard input.  Inside a directory, only regular
+    files are read: other entries (FIFOs, devices, sockets) are skipped, and
+    an entry that cannot be read (no permission, a broken symbolic link, a
+    loop of links) becomes a source with a ``problem``.
 
     Raises:
-        UsageError: a path does not exist or cannot be read.
+        UsageError: a path named on the command line does not exist, cannot
+            be read, or is not a regular file or a directory.
     """
     sources: list[Source] = []
     for arg in paths:
@@ -214,70 +465,213 @@ def expand_paths(paths: Sequence[str]) -> list[Source]:
             sources.append(Source(STDIN_NAME, None, True, None))
             continue
         path = Path(arg)
-        if path.is_dir():
+        try:
+            info = os.stat(path)
+        except OSError as exc:
+            raise UsageError(f"cannot read {arg!r}: {_stat_failure(path, exc)}") from None
+        if stat.S_ISDIR(info.st_mode):
             sources.extend(_walk(path))
-        elif path.exists():
-            sources.append(_file_source(path))
+        elif stat.S_ISREG(info.st_mode):
+            try:
+                os.close(_open_regular(path)[0])
+            except OSError as exc:
+                raise UsageError(f"cannot read {arg!r}: {_reason(exc)}") from None
+            sources.append(_file_source(path, info.st_size))
         else:
-            msg = f"cannot read {arg!r}: no such file or directory"
+            kind = _file_kind(info.st_mode)
+            msg = f"cannot read {arg!r}: not a regular file ({kind}); give - to read standard input"
             raise UsageError(msg)
     return sources
 
 
 def _walk(top: Path) -> Iterator[Source]:
-    def fail(error: OSError) -> None:
-        msg = f"cannot read directory {error.filename!r}: {error.strerror or error}"
-        raise UsageError(msg)
+    """Yield the document files under ``top``, depth first, each folder's files first."""
+    folders = [top]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as exc:
+            message = f"cannot read directory {str(folder)!r}: {_reason(exc)}"
+            if folder == top:
+                raise UsageError(message) from None
+            yield Source(str(folder), folder, False, None, problem=message)
+            continue
+        subfolders: list[Path] = []
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                is_folder = entry.is_dir(follow_symlinks=False)
+            except OSError:  # pragma: no cover - only if the entry vanishes while listed
+                is_folder = False
+            if is_folder:
+                subfolders.append(path)
+            elif path.suffix.lower() in DOCUMENT_SUFFIXES:
+                yield _entry_source(path)
+        folders.extend(reversed(subfolders))
 
-    for folder, dirnames, filenames in os.walk(top, onerror=fail):
-        dirnames.sort()
-        for filename in sorted(filenames):
-            path = Path(folder, filename)
-            if path.suffix.lower() in DOCUMENT_SUFFIXES:
-                yield _file_source(path)
 
-
-def _file_source(path: Path) -> Source:
+def _entry_source(path: Path) -> Source:
+    """Return the source for a document file found in a directory."""
     try:
-        size = path.stat().st_size
+        info = os.stat(path)
     except OSError as exc:
-        msg = f"cannot read {str(path)!r}: {exc.strerror or exc}"
-        raise UsageError(msg) from None
-    if not os.access(path, os.R_OK):
-        msg = f"cannot read {str(path)!r}: permission denied"
-        raise UsageError(msg)
+        message = f"cannot read {str(path)!r}: {_stat_failure(path, exc)}"
+        return Source(str(path), path, False, None, problem=message)
+    if stat.S_ISREG(info.st_mode):
+        return _file_source(path, info.st_size)
+    if stat.S_ISDIR(info.st_mode):
+        reason = "a symbolic link to a directory (not followed)"
+    else:
+        reason = f"not a regular file ({_file_kind(info.st_mode)})"
+    return Source(str(path), path, False, None, skipped=reason)
+
+
+def _file_source(path: Path, size: int) -> Source:
     return Source(str(path), path, path.suffix.lower() in LINES_SUFFIXES, size)
 
 
+def _stat_failure(path: Path, exc: OSError) -> str:
+    """Say why ``path`` could not be looked at, naming broken links and loops."""
+    if exc.errno == errno.ENOENT:
+        if path.is_symlink():
+            return "a broken symbolic link (its target does not exist)"
+        return "no such file or directory"
+    if exc.errno == errno.ELOOP:
+        return "a loop of symbolic links"
+    return _reason(exc)
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    return "an unknown kind of file"  # pragma: no cover - doors, whiteouts, ports
+
+
+class NotRegularError(OSError):
+    """A path names something other than a regular file."""
+
+
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)  # opening a FIFO must not wait for a writer
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
+def _open_regular(path: Path) -> tuple[int, int]:
+    """Open ``path`` for reading if it is a regular file; return the descriptor and its size.
+
+    The check is made on the open file, so an entry replaced by a FIFO or a
+    device after the directory was listed is refused too, and never waited on.
+
+    Raises:
+        NotRegularError: it is not a regular file.
+        OSError: it cannot be opened.
+    """
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularError(errno.EINVAL, f"not a regular file ({_file_kind(info.st_mode)})")
+        if _OPEN_FLAGS & getattr(os, "O_NONBLOCK", 0):
+            os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, info.st_size
+
+
+class ChangedSizeError(OSError):
+    """A file changed size while it was read."""
+
+
 def read_units(
-    sources: Sequence[Source], on_error: Callable[[Source, OSError], None]
+    sources: Sequence[Source],
+    on_error: Callable[[Source, str], None],
+    on_skip: Callable[[Source, str], None],
 ) -> Iterator[Unit]:
     """Yield every document of every input, one at a time.
 
     JSON Lines inputs are read line by line (blank lines are skipped); other
-    files hold one document each.  A file that fails while being read is
-    passed to ``on_error`` and reading goes on with the next one.
+    files hold one document each.  A source that cannot be read, that fails
+    while being read or that changes size while being read is passed to
+    ``on_error`` with the message to show, and reading goes on with the next
+    one; a source that is not a regular file is passed to ``on_skip``.
     """
     for index, source in enumerate(sources):
+        if source.problem is not None:
+            on_error(source, source.problem)
+            continue
+        if source.skipped is not None:
+            on_skip(source, source.skipped)
+            continue
         try:
             if source.path is None:
-                yield from _lines(index, sys.stdin.buffer)
-            elif source.json_lines:
-                with source.path.open("rb") as stream:
-                    yield from _lines(index, stream)
+                yield from _lines(index, _stdin())
             else:
-                raw = source.path.read_bytes()
-                yield (index, None, raw.removeprefix(_BOM))
+                yield from _file_units(index, source)
+        except ChangedSizeError as exc:
+            on_error(source, f"{source.name!r} {exc.strerror}")
         except OSError as exc:
-            on_error(source, exc)
+            on_error(source, f"cannot read {source.name!r}: {_reason(exc)}")
 
 
-def _lines(index: int, stream: Iterable[bytes]) -> Iterator[Unit]:
+class ClosedStreamError(OSError):
+    """A standard stream is closed (the program was started without it)."""
+
+
+def _stdin() -> BinaryIO:
+    stream = sys.stdin
+    if stream is None:
+        raise ClosedStreamError(errno.EBADF, "standard input is closed")
+    return stream.buffer
+
+
+def _file_units(index: int, source: Source) -> Iterator[Unit]:
+    assert source.path is not None
+    fd, opened = _open_regular(source.path)
+    with open(fd, "rb") as stream:
+        if source.json_lines:
+            read = yield from _lines(index, stream)
+        else:
+            raw = stream.read()
+            read = len(raw)
+            yield (index, None, raw.removeprefix(_BOM))
+        now = os.fstat(fd).st_size
+    if read != opened or now != opened:
+        reason = (
+            f"changed size while it was read ({opened:,} bytes when opened, {read:,} read, "
+            f"{now:,} at the end); its documents may be incomplete"
+        )
+        raise ChangedSizeError(errno.EIO, reason)
+
+
+def _lines(index: int, stream: Iterable[bytes]) -> Generator[Unit, None, int]:
+    """Yield the documents of a JSON Lines stream; return the number of bytes read."""
+    read = 0
     for number, line in enumerate(stream, 1):
+        read += len(line)
         if number == 1:
             line = line.removeprefix(_BOM)
         if line.strip():
             yield (index, number, line.rstrip(b"\r\n"))
+    return read
 
 
 def chunked(units: Iterable[Unit]) -> Iterator[tuple[list[Unit], int]]:
@@ -294,41 +688,169 @@ def chunked(units: Iterable[Unit]) -> Iterator[tuple[list[Unit], int]]:
         yield chunk, size
 
 
+#: Set when a worker pool could not be shut down cleanly: ``main`` then ends
+#: the process at once instead of waiting for the pool's thread at exit.
+_pool_stuck = False
+
+
 def run_chunks(
     options: CheckOptions, chunks: Iterable[tuple[list[Unit], int]], jobs: int
-) -> Iterator[tuple[list[Outcome], int]]:
+) -> Generator[tuple[list[Outcome], int], None, None]:
     """Check chunks, in this process or in ``jobs`` worker processes.
 
     Results come back in input order.  At most ``CHUNKS_PER_JOB`` chunks per
     worker are in flight, so memory stays bounded however long the input is.
+    If the run stops early (an error, a signal, the caller closing this
+    generator) the workers are killed; a worker that dies raises
+    :class:`WorkerError`.
     """
     if jobs <= 1:
         for chunk, size in chunks:
             yield check_chunk(options, chunk), size
         return
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts)
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(os.getpid(),))
+    workers: dict[int, Any] = {}
+    finished = False
     try:
         pending: collections.deque[tuple[Future[list[Outcome]], int]] = collections.deque()
-        for chunk, size in chunks:
-            pending.append((pool.submit(check_chunk, options, chunk), size))
-            if len(pending) >= jobs * CHUNKS_PER_JOB:
+        try:
+            for chunk, size in chunks:
+                pending.append((pool.submit(check_chunk, options, chunk), size))
+                workers.update(getattr(pool, "_processes", None) or {})
+                if len(pending) >= jobs * CHUNKS_PER_JOB:
+                    future, done = pending.popleft()
+                    yield future.result(), done
+            while pending:
                 future, done = pending.popleft()
                 yield future.result(), done
-        while pending:
-            future, done = pending.popleft()
-            yield future.result(), done
+        except BrokenProcessPool:
+            raise WorkerError(_worker_death(workers.values())) from None
+        except OSError as exc:  # fork failed: too many processes, not enough memory
+            raise WorkerError(f"cannot start a worker process: {_reason(exc)}") from None
+        finished = True
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        if finished:
+            pool.shutdown(wait=True)
+        else:
+            _kill_pool(pool, workers.values())
 
 
-def _ignore_interrupts() -> None:
-    """Leave Ctrl-C to the main process, which stops the workers cleanly."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _worker_death(workers: Iterable[Any]) -> str:
+    """Say how a worker died, as far as its exit status tells."""
+    # When one worker dies the pool sends SIGTERM to the others: name another signal first.
+    signals = sorted(
+        (-code for code in (_exit_code(p) for p in workers) if code is not None and code < 0),
+        key=lambda number: number == signal.SIGTERM,
+    )
+    if not signals:
+        return "a worker process stopped unexpectedly; the report is incomplete"
+    try:
+        name = signal.Signals(signals[0]).name
+    except ValueError:  # pragma: no cover - a signal Python has no name for
+        name = f"signal {signals[0]}"
+    hint = " (perhaps it ran out of memory)" if name == "SIGKILL" else ""
+    return f"a worker process was killed by {name}{hint}; the report is incomplete"
+
+
+def _exit_code(process: Any) -> int | None:
+    try:
+        code = process.exitcode
+    except Exception:  # pragma: no cover - a process object in an odd state
+        return None
+    return code if isinstance(code, int) else None
+
+
+def _kill_pool(pool: ProcessPoolExecutor, known: Iterable[Any]) -> None:
+    """Kill the workers of ``pool`` and let its thread end, without waiting long."""
+    global _pool_stuck
+    processes = {*known, *(getattr(pool, "_processes", None) or {}).values()}
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.kill()
+    manager = getattr(pool, "_executor_manager_thread", None)  # shutdown forgets it
+    pool.shutdown(wait=False, cancel_futures=True)
+    if manager is not None:
+        manager.join(timeout=5.0)
+        if manager.is_alive():  # pragma: no cover - a worker killed mid-message
+            _pool_stuck = True
 
 
 # --------------------------------------------------------------------------
 # Reports
 # --------------------------------------------------------------------------
+
+#: Characters that must not reach a report raw: C0 and C1 controls and DEL
+#: (newlines could forge a report line, ESC and CSI drive the terminal), line
+#: and paragraph separators, and the marks that reorder text on screen.
+_UNSAFE_BEYOND_C0 = "\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_UNSAFE_TEXT = re.compile(f"[\x00-\x1f{_UNSAFE_BEYOND_C0}]")
+#: JSON text already escapes C0 controls; the others are escaped as ``\\uXXXX``.
+_UNSAFE_JSON = re.compile(f"[{_UNSAFE_BEYOND_C0}]")
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def escape_text(text: str) -> str:
+    r"""Return ``text`` with every control character written as an escape.
+
+    Newlines, carriage returns, tabs, ESC, other C0 and C1 controls, DEL,
+    line and paragraph separators and bidirectional marks are written as
+    ``\n``, ``\r``, ``\t``, ``\xHH`` or ``\uHHHH``, so a value or a key can
+    neither start a report line of its own nor reach the terminal raw.
+
+    >>> escape_text("$['a\nb']: \x1b[31mred")
+    "$['a\\nb']: \\x1b[31mred"
+    """
+    if _UNSAFE_TEXT.search(text) is None:
+        return text
+    return _UNSAFE_TEXT.sub(_escape_match, text)
+
+
+def _escape_match(match: re.Match[str]) -> str:
+    char = match.group()
+    short = _SHORT_ESCAPES.get(char)
+    if short is not None:
+        return short
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+class Writer(Protocol):
+    """Where a report goes."""
+
+    def write(self, text: str, /) -> object: ...
+
+
+class Output:
+    """Standard output for reports: any failure to write becomes :class:`OutputError`."""
+
+    __slots__ = ("stream",)
+
+    def __init__(self, stream: TextIO | None) -> None:
+        if stream is None:
+            raise OutputError("standard output is closed")
+        self.stream = stream
+
+    def write(self, text: str) -> None:
+        """Write ``text``."""
+        try:
+            self.stream.write(text)
+        except (OSError, ValueError) as exc:
+            raise OutputError(_output_failure(exc)) from None
+
+    def flush(self) -> None:
+        """Write out what is buffered."""
+        try:
+            self.stream.flush()
+        except (OSError, ValueError) as exc:
+            raise OutputError(_output_failure(exc)) from None
+
+
+def _output_failure(exc: Exception) -> str:
+    if isinstance(exc, BrokenPipeError):
+        return "the program reading it has stopped (broken pipe)"
+    if isinstance(exc, OSError):
+        return _reason(exc)
+    return "standard output is closed"
 
 
 class Problem(NamedTuple):
@@ -352,6 +874,8 @@ class Tally:
         self.valid = 0
         self.with_errors = 0
         self.io_errors = 0
+        self.skipped = 0
+        self.left_out = 0
         self.codes: collections.Counter[tuple[str, str]] = collections.Counter()
 
     def severities(self) -> dict[str, int]:
@@ -383,6 +907,8 @@ class Tally:
                 {"code": code, "severity": severity, "count": count}
                 for code, severity, count in self.code_rows()
             ],
+            "left_out": self.left_out,
+            "skipped": self.skipped,
             "io_errors": self.io_errors,
         }
 
@@ -390,9 +916,10 @@ class Tally:
 class Reporter:
     """Writes problems as they come and a summary at the end."""
 
-    def __init__(self, out: TextIO, show_values: bool) -> None:
+    def __init__(self, out: Writer, show_values: bool, max_problems: int = MAX_PROBLEMS) -> None:
         self.out = out
         self.show_values = show_values
+        self.max_problems = max_problems
 
     def start(self) -> None:
         """Write what comes before the first problem."""
@@ -420,7 +947,10 @@ class Reporter:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    text = json.dumps(value, ensure_ascii=False)
+    if _UNSAFE_JSON.search(text) is None:
+        return text
+    return _UNSAFE_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 class TextReporter(Reporter):
@@ -431,7 +961,7 @@ class TextReporter(Reporter):
         text = f"{where}: {problem.severity} [{problem.code}] {problem.path}: {problem.message}"
         if self.show_values and problem.value is not None:
             text += f"  value: {problem.value}"
-        self.out.write(text + "\n")
+        self.out.write(escape_text(text) + "\n")
 
     def finish(self, tally: Tally) -> None:
         write = self.out.write
@@ -445,10 +975,17 @@ class TextReporter(Reporter):
         severities = tally.severities()
         parts = [_plural(count, severity) for severity, count in severities.items()]
         write("Problems: " + ", ".join(parts) + "\n")
+        if tally.left_out:
+            write(
+                f"Problems not listed: {tally.left_out:,} (at most {self.max_problems:,} "
+                "per document; see --max-problems)\n"
+            )
         write(
             f"Documents: {tally.documents:,} read, {tally.valid:,} valid, "
             f"{tally.with_errors:,} with errors ({_plural(tally.files, 'file')})\n"
         )
+        if tally.skipped:
+            write(f"Entries skipped (not regular files): {tally.skipped:,}\n")
         if tally.io_errors:
             write(f"Inputs that could not be read: {tally.io_errors:,}\n")
 
@@ -499,9 +1036,9 @@ class Progress:
     WIDTH = 24
     INTERVAL = 0.1
 
-    def __init__(self, stream: TextIO, total_bytes: int | None) -> None:
+    def __init__(self, stream: TextIO | None, total_bytes: int | None) -> None:
         self.stream = stream
-        self.enabled = _isatty(stream)
+        self.enabled = stream is not None and _isatty(stream)
         self.total = total_bytes
         self.started = time.monotonic()
         self.last = 0.0
@@ -522,16 +1059,22 @@ class Progress:
             filled = math.floor(share * self.WIDTH)
             bar = "#" * filled + "-" * (self.WIDTH - filled)
             text = f"[{bar}] {share:4.0%}  {text}"
-        self.stream.write("\r\x1b[K" + text)
-        self.stream.flush()
+        self._draw("\r\x1b[K" + text)
         self.shown = True
 
     def clear(self) -> None:
         """Erase the line so other output starts on a clean line."""
         if self.shown:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
+            self._draw("\r\x1b[K")
             self.shown = False
+
+    def _draw(self, text: str) -> None:
+        try:
+            assert self.stream is not None
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):  # the terminal went away: stop drawing
+            self.enabled = False
 
 
 def _isatty(stream: Any) -> bool:
@@ -541,54 +1084,121 @@ def _isatty(stream: Any) -> bool:
         return False
 
 
+def say(text: str) -> None:
+    """Write one line on standard error; if that fails, stay quiet (never raise)."""
+    stream = sys.stderr
+    if stream is None:
+        return
+    try:
+        stream.write(text + "\n")
+        stream.flush()
+    except (OSError, ValueError):
+        _discard(stream)
+
+
+def _discard(stream: Any) -> None:
+    """Point a failed standard stream at the null device so exit does not fail on it again."""
+    try:
+        fd = stream.fileno()
+        null = os.open(os.devnull, os.O_WRONLY)
+    except (OSError, ValueError, AttributeError):
+        return
+    try:
+        os.dup2(null, fd)
+    except OSError:  # pragma: no cover - dup2 onto a descriptor we could read
+        pass
+    finally:
+        os.close(null)
+
+
 # --------------------------------------------------------------------------
 # Subcommands
 # --------------------------------------------------------------------------
 
 
-def _command_check(args: argparse.Namespace) -> int:
+def _command_check(args: argparse.Namespace, out: Output) -> int:
     kind = _document_kind(args.document)
+    jobs = _jobs(args.jobs)
     sources = expand_paths(args.paths)
-    options = CheckOptions(kind, args.protocol, args.show_values)
-    reporter = REPORTERS[args.format](sys.stdout, args.show_values)
+    options = CheckOptions(kind, args.protocol, args.show_values, args.max_problems)
+    reporter = REPORTERS[args.format](out, args.show_values, args.max_problems)
     tally = Tally()
-    tally.files = len(sources)
-    known_sizes = [s.size for s in sources]
-    total = None if None in known_sizes else sum(s.size or 0 for s in sources)
+    readable = [s for s in sources if s.problem is None and s.skipped is None]
+    tally.files = len(readable)
+    known_sizes = [s.size for s in readable]
+    total = None if None in known_sizes else sum(s.size or 0 for s in readable)
     progress = Progress(sys.stderr, total)
 
-    def io_failed(source: Source, exc: OSError) -> None:
+    def io_failed(source: Source, message: str) -> None:
         progress.clear()
         tally.io_errors += 1
-        reason = exc.strerror or type(exc).__name__
-        print(f"iptkit check: error: cannot read {source.name!r}: {reason}", file=sys.stderr)
+        say(f"iptkit check: error: {message}")
 
-    jobs = args.jobs or os.cpu_count() or 1
+    def skipped(source: Source, reason: str) -> None:
+        progress.clear()
+        tally.skipped += 1
+        say(f"iptkit check: note: skipping {source.name!r}: {reason}")
+
     names = [source.name for source in sources]
     done_bytes = 0
     reporter.start()
-    outcomes = run_chunks(options, chunked(read_units(sources, io_failed)), jobs)
-    for results, size in outcomes:
-        for source, line, valid, rows in results:
-            tally.documents += 1
-            tally.valid += valid
-            has_error = False
-            if rows and progress.shown:
-                progress.clear()  # rows may go to the same terminal
-            for path, code, severity, message, value in rows:
-                tally.codes[code, severity] += 1
-                has_error = has_error or severity == "error"
-                reporter.problem(Problem(names[source], line, path, code, severity, message, value))
-            tally.with_errors += has_error
-        done_bytes += size
-        progress.update(tally.documents, done_bytes)
-    if tally.documents:
-        progress.update(tally.documents, done_bytes, force=True)
-    progress.clear()
+    outcomes = run_chunks(options, chunked(read_units(sources, io_failed, skipped)), jobs)
+    try:
+        for results, size in outcomes:
+            for source, line, valid, rows, left_out in results:
+                tally.documents += 1
+                tally.valid += valid
+                has_error = False
+                if rows and progress.shown:
+                    progress.clear()  # rows may go to the same terminal
+                name = names[source]
+                for path, code, severity, message, value in rows:
+                    tally.codes[code, severity] += 1
+                    has_error = has_error or severity == "error"
+                    reporter.problem(Problem(name, line, path, code, severity, message, value))
+                if left_out:
+                    count = 0
+                    for code, severity, number in left_out:
+                        tally.codes[code, severity] += number
+                        has_error = has_error or severity == "error"
+                        count += number
+                    tally.left_out += count
+                    reporter.problem(_left_out_row(name, line, count, args.max_problems))
+                tally.with_errors += has_error
+            done_bytes += size
+            progress.update(tally.documents, done_bytes)
+        if tally.documents:
+            progress.update(tally.documents, done_bytes, force=True)
+    finally:
+        outcomes.close()  # on any early end, the workers are stopped here
+        progress.clear()
     reporter.finish(tally)
     if tally.io_errors:
         return EXIT_USAGE
     return EXIT_PROBLEMS if tally.with_errors else EXIT_OK
+
+
+def _left_out_row(name: str, line: int | None, count: int, limit: int) -> Problem:
+    message = (
+        f"{count:,} more problem{'' if count == 1 else 's'} of this document "
+        f"{'is' if count == 1 else 'are'} not listed (at most {limit:,} per document; "
+        "see --max-problems)."
+    )
+    return Problem(name, line, "$", LEFT_OUT_CODE, "info", message, None)
+
+
+def _jobs(requested: int) -> int:
+    """Return the number of worker processes to use: at most one per CPU available."""
+    cpus = available_cpus()
+    if requested == 0:
+        return cpus
+    if requested > cpus:
+        say(
+            f"iptkit check: note: using {cpus} worker process{'' if cpus == 1 else 'es'}, "
+            f"one per CPU available ({requested:,} asked for)"
+        )
+        return cpus
+    return requested
 
 
 def _document_kind(kind: str) -> str:
@@ -603,27 +1213,33 @@ def _document_kind(kind: str) -> str:
 def _read_document(kind: str, name: str) -> Any:
     cls = documents.document_type(_document_kind(kind))
     try:
-        raw = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+        if name == "-":
+            raw = _stdin().read()
+        else:
+            fd, _ = _open_regular(Path(name))
+            with open(fd, "rb") as stream:
+                raw = stream.read()
+    except FileNotFoundError:
+        raise UsageError(f"cannot read {name!r}: no such file or directory") from None
     except OSError as exc:
-        msg = f"cannot read {name!r}: {exc.strerror or type(exc).__name__}"
-        raise UsageError(msg) from None
+        raise UsageError(f"cannot read {name!r}: {_reason(exc)}") from None
     return loads(cls, raw.removeprefix(_BOM))
 
 
-def _command_schedule(args: argparse.Namespace) -> int:
+def _command_schedule(args: argparse.Namespace, out: Output) -> int:
     try:
         contract = _read_document("contract", args.contract)
         schedule = documents.plan_schedule(contract)
     except ValidationError as exc:
-        print(f"iptkit schedule: {args.contract} is not a valid contract:", file=sys.stderr)
+        say(escape_text(f"iptkit schedule: {args.contract} is not a valid contract:"))
         for issue in exc.issues:
-            print(f"  {issue}", file=sys.stderr)
+            say(escape_text(f"  {issue}"))
         return EXIT_PROBLEMS
     except IptkitError as exc:
-        print(f"iptkit schedule: cannot plan the schedule: {exc}", file=sys.stderr)
+        say(escape_text(f"iptkit schedule: cannot plan the schedule: {exc}"))
         return EXIT_PROBLEMS
     if args.ical:
-        sys.stdout.write(documents.schedule_ical(schedule))
+        out.write(documents.schedule_ical(schedule))
         return EXIT_OK
     header = ("#", "kind", "phase", "local date and time", "status")
     rows = [header, *documents.schedule_rows(schedule)]
@@ -632,37 +1248,37 @@ def _command_schedule(args: argparse.Namespace) -> int:
         cells = [row[0].rjust(widths[0])] + [
             c.ljust(w) for c, w in zip(row[1:], widths[1:], strict=True)
         ]
-        print("  ".join(cells).rstrip())
+        out.write(escape_text("  ".join(cells).rstrip()) + "\n")
     return EXIT_OK
 
 
-def _command_schema(args: argparse.Namespace) -> int:
+def _command_schema(args: argparse.Namespace, out: Output) -> int:
     cls = documents.document_type(_document_kind(args.document))
     schema = documents.json_schema(cls)
-    print(json.dumps(schema, indent=2, ensure_ascii=False))
+    out.write(json.dumps(schema, indent=2, ensure_ascii=False) + "\n")
     return EXIT_OK
 
 
-def _command_synth(args: argparse.Namespace) -> int:
+def _command_synth(args: argparse.Namespace, out: Output) -> int:
+    corpus = {
+        "courses": args.courses,
+        "seed": args.seed,
+        "invalid_fraction": args.invalid_fraction,
+    }
     try:
         if args.output == "-":
-            documents.write_corpus(
-                sys.stdout,
-                courses=args.courses,
-                seed=args.seed,
-                invalid_fraction=args.invalid_fraction,
-            )
+            try:
+                documents.write_corpus(out.stream, **corpus)
+            except (OSError, ValueError) as exc:
+                raise OutputError(_output_failure(exc)) from None
         else:
-            with open(args.output, "w", encoding="utf-8", newline="\n") as out:
-                documents.write_corpus(
-                    out,
-                    courses=args.courses,
-                    seed=args.seed,
-                    invalid_fraction=args.invalid_fraction,
-                )
+            with open(args.output, "w", encoding="utf-8", newline="\n") as stream:
+                documents.write_corpus(stream, **corpus)
     except OSError as exc:
-        msg = f"cannot write {args.output!r}: {exc.strerror or type(exc).__name__}"
+        msg = f"cannot write {args.output!r}: {_reason(exc)}"
         raise UsageError(msg) from None
+    except IptkitError as exc:
+        raise UsageError(str(exc)) from None
     return EXIT_OK
 
 
@@ -678,6 +1294,17 @@ def _count(text: str) -> int:
         value = -1
     if value < 0:
         msg = f"expected a whole number of 0 or more, not {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _job_count(text: str) -> int:
+    try:
+        value = int(text) if len(text) <= 20 else -1
+    except ValueError:
+        value = -1
+    if not 0 <= value <= JOBS_LIMIT:
+        msg = f"expected a whole number from 0 to {JOBS_LIMIT:,}, not {text[:30]!r}"
         raise argparse.ArgumentTypeError(msg)
     return value
 
@@ -701,13 +1328,44 @@ def version() -> str:
         return "(version unknown: not installed)"
 
 
+EXIT_CODES_EPILOG = (
+    "Exit codes: 0 no errors, 1 errors found, 2 usage or input/output error "
+    "(including a report that cannot be written and a worker process that died), "
+    "128+N stopped by signal N."
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser that reports a failure to print help or the version.
+
+    ``argparse`` itself ignores a closed or full standard output (exit code
+    0, nothing printed) and prints usage errors on standard output when
+    standard error is closed.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        say(self.format_usage().rstrip("\n"))
+        say(f"{self.prog}: error: {message}")
+        self.exit(EXIT_USAGE)
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        if not message:
+            return
+        if file is None:  # help or version for a standard output that is closed
+            raise OutputError("standard output is closed")
+        if file is sys.stdout:
+            Output(file).write(message)  # raises OutputError, which main reports
+        else:
+            say(message.rstrip("\n"))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser of the ``iptkit`` command line."""
     kinds = ", ".join(documents.document_types())
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="iptkit",
         description="Check, schedule and describe Interpersonal Psychotherapy records.",
-        epilog="Exit codes: 0 no errors, 1 errors found, 2 usage or input/output error.",
+        epilog=EXIT_CODES_EPILOG,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -718,10 +1376,10 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Validate documents and report protocol findings. PATH is a JSON file "
             "(one document), a JSON Lines file (.jsonl or .ndjson, one document per "
-            "line), a directory (searched recursively) or - for JSON Lines on "
-            "standard input."
+            "line), a directory (searched recursively; only regular files are read) "
+            "or - for JSON Lines on standard input."
         ),
-        epilog="Exit codes: 0 no errors, 1 errors found, 2 usage or input/output error.",
+        epilog=EXIT_CODES_EPILOG,
     )
     check.add_argument("paths", nargs="+", metavar="PATH", help="file, directory or -")
     check.add_argument(
@@ -733,10 +1391,18 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "-j",
         "--jobs",
-        type=_count,
+        type=_job_count,
         default=1,
         metavar="N",
-        help="check in N worker processes (0: one per CPU; default 1)",
+        help="check in N worker processes, at most one per CPU (0: one per CPU; default 1)",
+    )
+    check.add_argument(
+        "--max-problems",
+        type=_count,
+        default=MAX_PROBLEMS,
+        metavar="N",
+        help=f"list at most N problems per document, count the rest (0: no limit; "
+        f"default {MAX_PROBLEMS})",
     )
     check.add_argument(
         "--show-values",
@@ -795,43 +1461,127 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+_COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "check": _command_check,
     "schedule": _command_schedule,
     "schema": _command_schema,
     "synth": _command_synth,
 }
 
+#: Signals that stop a run cleanly (workers killed, one line on standard error).
+_STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """Turn SIGINT, SIGTERM and SIGHUP into :class:`Stopped` while the block runs.
+
+    Only the first signal raises; it also puts back the default actions, so a
+    second signal ends the process at once.  A worker process that gets a
+    signal before it has set up its own handlers takes the default action.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    owner = os.getpid()
+
+    def stop(signum: int, frame: Any) -> None:
+        if os.getpid() != owner:  # pragma: no cover - in a worker, which then dies of the signal
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        for number in _STOP_SIGNALS:
+            signal.signal(number, signal.SIG_DFL)
+        raise Stopped(signum)
+
+    previous = {number: signal.getsignal(number) for number in _STOP_SIGNALS}
+    for number in _STOP_SIGNALS:
+        signal.signal(number, stop)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+
+
+def _flush_stdout() -> None:
+    """Flush standard output; raise :class:`OutputError` if it fails."""
+    if sys.stdout is not None:
+        Output(sys.stdout).flush()
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``iptkit`` command line and return its exit code.
+
+    Every failure ends with one line on standard error: a usage error, an
+    input or output that fails, a worker process that dies (all exit code 2),
+    or a stopping signal (128 + its number).
 
     Args:
         argv: the arguments (default: ``sys.argv[1:]``).
 
     Returns:
-        0, 1 or 2 (see the module documentation).
+        0, 1, 2 or 128 + a signal number (see the module documentation).
     """
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, or a usage error
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+        code = exc.code if isinstance(exc.code, int) else EXIT_USAGE
+        return _finish("iptkit", code)
+    except OutputError as exc:  # --help or --version could not be printed
+        _discard(sys.stdout)
+        say(f"iptkit: error: cannot write to standard output: {exc}")
+        return EXIT_USAGE
     if args.command is None:
-        parser.print_usage(sys.stderr)
-        print("iptkit: error: a command is required", file=sys.stderr)
+        say(parser.format_usage().rstrip("\n"))
+        say("iptkit: error: a command is required")
         return EXIT_USAGE
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(errors="backslashreplace")
+    name = f"iptkit {args.command}"
+    code = EXIT_USAGE
+    with _stop_on_signals():
+        try:
+            code = _COMMANDS[args.command](args, Output(sys.stdout))
+            code = _finish(name, code)
+        except UsageError as exc:
+            say(f"{name}: error: {exc}")
+            code = _finish(name, EXIT_USAGE)
+        except OutputError as exc:
+            _discard(sys.stdout)
+            say(f"{name}: error: cannot write to standard output: {exc}")
+            code = EXIT_USAGE
+        except WorkerError as exc:
+            say(f"{name}: error: {exc}")
+            code = _finish(name, EXIT_USAGE)
+        except Stopped as exc:
+            _discard(sys.stdout)
+            say(f"{name}: stopped by {signal.Signals(exc.signum).name}; the output is incomplete")
+            code = 128 + exc.signum
+        except KeyboardInterrupt:  # pragma: no cover - only when no handler could be set
+            code = 128 + signal.SIGINT
+        except MemoryError:
+            say(f"{name}: error: out of memory")
+            code = EXIT_USAGE
+        except Exception as exc:  # a defect: one line, no traceback, no value quoted
+            say(f"{name}: error: unexpected {type(exc).__name__}; please report it")
+            code = EXIT_USAGE
+    if _pool_stuck:  # pragma: no cover - a worker killed mid-message
+        _finish(name, code)
+        say(f"{name}: error: worker processes could not be stopped cleanly")
+        os._exit(code)
+    return code
+
+
+def _finish(name: str, code: int) -> int:
+    """Flush standard output; return ``code``, or 2 with one line if that fails."""
     try:
-        return _COMMANDS[args.command](args)
-    except UsageError as exc:
-        print(f"iptkit {args.command}: error: {exc}", file=sys.stderr)
+        _flush_stdout()
+    except OutputError as exc:
+        _discard(sys.stdout)
+        say(f"{name}: error: cannot write to standard output: {exc}")
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        # The reader went away (``| head``): stop quietly.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_PROBLEMS
+    return code
