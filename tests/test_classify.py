@@ -7,11 +7,12 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from _helpers import issues_of
 from iptkit import (
+    IPSRT_RULES,
     STUART_RULES,
     WEISSMAN_RULES,
     Candidate,
@@ -24,17 +25,26 @@ from iptkit import (
     FocusAssessment,
     FocusDisagreement,
     FocusPair,
+    Format,
+    Formulation,
+    Frequency,
     InterpersonalInventory,
     LifeEvent,
     LifeEventKind,
     Relationship,
     RelationshipRole,
     RuleSet,
+    SessionTerms,
+    TreatmentContract,
+    TreatmentCourse,
     TriggerRule,
+    check,
     classify,
     compare_focus,
 )
+from iptkit._focus import CLASSIC_FOCUS_AREAS
 from iptkit._model import evolve
+from iptkit.protocols import IPSRT, STANDARD, STUART
 from iptkit.testing import inventories, life_events, rule_sets
 
 K = LifeEventKind
@@ -397,7 +407,42 @@ def test_vignette_table_is_large_and_covers_each_area() -> None:
     """The table has at least 25 cases and each area and 'no proposal' occurs."""
     assert len(VIGNETTES) >= 25
     primaries = {v.weissman[0] for v in VIGNETTES} | {v.stuart[0] for v in VIGNETTES}
-    assert primaries == {*FocusArea, None}
+    assert primaries == {*CLASSIC_FOCUS_AREAS, None}
+
+
+#: (name, events, inventory, primary under IPSRT_RULES): IPSRT keeps Weissman's four areas
+#: and adds grief for the lost healthy self (§2.1); reading a new diagnosis as that loss is
+#: the library's convention [C].
+IPSRT_VIGNETTES = [
+    pytest.param([ev(K.ILLNESS_DIAGNOSIS, 60)], None, A.LOSS_OF_HEALTHY_SELF, id="diagnosis"),
+    pytest.param([ev(K.DEATH, 60, "P1")], None, A.GRIEF, id="death"),
+    pytest.param([ev(K.DIVORCE, 60)], None, A.ROLE_TRANSITION, id="divorce"),
+    pytest.param([ev(K.CONFLICT, 60, "P1")], None, A.ROLE_DISPUTE, id="conflict"),
+    pytest.param([], "isolated", A.INTERPERSONAL_DEFICITS, id="isolation"),
+    pytest.param(
+        [ev(K.ILLNESS_DIAGNOSIS, 60)], "isolated", A.LOSS_OF_HEALTHY_SELF, id="diagnosis+isolation"
+    ),
+    pytest.param([ev(K.ILLNESS_DIAGNOSIS, 2000)], None, None, id="old diagnosis"),
+]
+
+
+@pytest.mark.parametrize(("events", "inventory", "primary"), IPSRT_VIGNETTES)
+def test_ipsrt_vignette(
+    events: list[LifeEvent], inventory: str | None, primary: FocusArea | None
+) -> None:
+    """IPSRT's rules: Weissman's four areas plus the loss of the healthy self (§2.1)."""
+    people = isolated() if inventory == "isolated" else None
+    result = classify(events, onset=ONSET, inventory=people, rules=IPSRT_RULES)
+    assert result.primary is primary, result.explain()
+
+
+def test_ipsrt_rules_are_weissmans_plus_the_fifth_area() -> None:
+    """IPSRT_RULES: Weissman's areas then the loss of the healthy self; grief needs a death."""
+    assert IPSRT_RULES.areas == (*WEISSMAN_RULES.areas, A.LOSS_OF_HEALTHY_SELF)
+    assert IPSRT_RULES.grief_requires_death
+    assert IPSRT_RULES.deficits_last_resort
+    fifth = [(t.kind, t.weight) for t in IPSRT_RULES.triggers if t.area is A.LOSS_OF_HEALTHY_SELF]
+    assert fifth == [(K.ILLNESS_DIAGNOSIS, 1.0)]
     assert len({v.name for v in VIGNETTES}) == len(VIGNETTES)
 
 
@@ -411,7 +456,7 @@ class TestRuleSet:
 
     def test_weissman_has_four_areas_and_grief_needs_a_death(self) -> None:
         """Weissman: four areas (§2.1), grief only for a death (§2.2 rule 1)."""
-        assert WEISSMAN_RULES.areas == tuple(FocusArea)
+        assert WEISSMAN_RULES.areas == CLASSIC_FOCUS_AREAS
         assert WEISSMAN_RULES.grief_requires_death
         assert WEISSMAN_RULES.deficits_last_resort
         grief_kinds = {t.kind for t in WEISSMAN_RULES.triggers if t.area is A.GRIEF}
@@ -1032,5 +1077,172 @@ def test_public_helpers_exported() -> None:
         "EvidenceRule",
         "WEISSMAN_RULES",
         "STUART_RULES",
+        "IPSRT_RULES",
     ):
         assert name in iptkit.__all__
+
+
+# --------------------------------------------------------------------------
+# Classification and the checks agree
+# --------------------------------------------------------------------------
+
+#: Each built-in rule set with the protocol whose checks use it by default.
+RULES_AND_PROTOCOLS = [
+    pytest.param(WEISSMAN_RULES, STANDARD, id="weissman"),
+    pytest.param(STUART_RULES, STUART, id="stuart"),
+    pytest.param(IPSRT_RULES, IPSRT, id="ipsrt"),
+]
+
+#: Findings that say a recorded focus does not fit the evidence or the protocol.
+FOCUS_CHOICE_CODES = frozenset(
+    {
+        "grief_without_death",
+        "deficits_despite_events",
+        "focus_differs_from_evidence",
+        "focus_not_recognised",
+        "too_many_focus_areas",
+    }
+)
+
+STARTED = ONSET + dt.timedelta(days=30)
+
+
+def _recorded_course(
+    protocol: Any,
+    events: list[LifeEvent],
+    inventory: InterpersonalInventory | None,
+    areas: tuple[FocusArea, ...],
+    *,
+    on_contract: bool,
+) -> TreatmentCourse:
+    """A course recording ``areas`` as its focus, in a formulation or only on the contract."""
+    if inventory is not None:
+        inventory = evolve(inventory, completed_on=None)  # dated within the course or not at all
+    fields: dict[str, Any] = {
+        "patient_id": "CL-1",
+        "protocol": protocol,
+        "started_on": STARTED,
+        "onset": ONSET,
+        "inventory": inventory,
+        "life_events": tuple(events),
+    }
+    if on_contract:
+        fields["contract"] = TreatmentContract(
+            protocol=protocol,
+            sessions=SessionTerms(
+                total=protocol.typical_sessions,
+                frequency=Frequency.WEEKLY,
+                minutes=protocol.min_minutes,
+                first_session=dt.datetime.combine(STARTED, dt.time(9), tzinfo=dt.UTC),
+                zone="UTC",
+            ),
+            focus_areas=areas,
+            format=Format.INDIVIDUAL,
+        )
+    else:
+        fields["formulation"] = Formulation(focus_areas=areas, agreed_on=STARTED)
+    return TreatmentCourse(**fields)
+
+
+class TestChecksAgreeWithClassify:
+    """The area classify proposes is one the checks accept for the same evidence.
+
+    Under each built-in rule set, a course that records the proposed focus
+    draws none of the findings that say the focus does not fit (issue: every
+    recorded focus drawing a finding leaves the clinician no right choice).
+    """
+
+    @pytest.mark.parametrize(("rules", "protocol"), RULES_AND_PROTOCOLS)
+    @given(
+        events=st.lists(near_events(), max_size=6),
+        inventory=st.none() | inventories(max_relationships=5),
+        on_contract=st.booleans(),
+    )
+    def test_recording_the_proposal_draws_no_focus_finding(
+        self,
+        rules: RuleSet,
+        protocol: Any,
+        events: list[LifeEvent],
+        inventory: InterpersonalInventory | None,
+        on_contract: bool,
+    ) -> None:
+        """Recording classify's areas: no focus finding; a dispute lacks only a named person."""
+        assessment = classify(events, onset=ONSET, inventory=inventory, rules=rules)
+        assume(assessment.primary is not None)  # nothing proposed, nothing to record
+        course = _recorded_course(
+            protocol, events, inventory, assessment.areas, on_contract=on_contract
+        )
+        found = {finding.code for finding in check(course)}
+        assert not found & FOCUS_CHOICE_CODES, assessment.explain()
+        if "dispute_without_person" in found:
+            # Only when every piece of dispute evidence names nobody (a conflict event
+            # without a person): recording who it is with clears it, not another focus.
+            candidate = assessment.candidate(A.ROLE_DISPUTE)
+            assert candidate is not None
+            assert all(e.person is None for e in candidate.evidence if e.weight > 0)
+
+    @pytest.mark.parametrize(("rules", "protocol"), RULES_AND_PROTOCOLS)
+    def test_checks_use_the_rule_set_of_the_protocol(self, rules: RuleSet, protocol: Any) -> None:
+        """The checks pick, for each protocol, the rule set the property pairs it with."""
+        from iptkit import CheckConfig
+
+        assert CheckConfig().rules_for(protocol) is rules
+
+    def test_divorce_under_stuart(self) -> None:
+        """The issue's case: Stuart proposes grief for a divorce, and grief draws no finding."""
+        divorce = [ev(K.DIVORCE, 60)]
+        assert classify(divorce, onset=ONSET, rules=STUART_RULES).primary is A.GRIEF
+        grief = _recorded_course(STUART, divorce, None, (A.GRIEF,), on_contract=False)
+        assert not {f.code for f in check(grief)} & FOCUS_CHOICE_CODES
+        # Role transition is the reading Stuart's rules rank second: informed, not refused.
+        transition = _recorded_course(
+            STUART, divorce, None, (A.ROLE_TRANSITION,), on_contract=False
+        )
+        assert [f.code for f in check(transition)] == ["focus_differs_from_evidence"]
+
+    def test_divorce_under_weissman(self) -> None:
+        """Under Weissman a divorce is a role transition; grief there still needs a death."""
+        divorce = [ev(K.DIVORCE, 60)]
+        assert classify(divorce, onset=ONSET).primary is A.ROLE_TRANSITION
+        transition = _recorded_course(
+            STANDARD, divorce, None, (A.ROLE_TRANSITION,), on_contract=False
+        )
+        assert check(transition) == ()
+        grief = _recorded_course(STANDARD, divorce, None, (A.GRIEF,), on_contract=False)
+        assert {f.code for f in check(grief)} == {
+            "grief_without_death",
+            "focus_differs_from_evidence",
+        }
+
+    def test_unmet_expectations_name_the_person_in_dispute(self) -> None:
+        """§5: unmet expectations with a living person support a dispute focus."""
+        people = inv(rel("P1", R.PARENT, 1, confiding=True, expectations=(unmet(),)))
+        assert classify([], onset=ONSET, inventory=people).primary is A.ROLE_DISPUTE
+        course = _recorded_course(STANDARD, [], people, (A.ROLE_DISPUTE,), on_contract=False)
+        assert "dispute_without_person" not in {f.code for f in check(course)}
+
+    def test_anonymous_conflict_still_needs_a_person(self) -> None:
+        """A conflict event naming nobody: the dispute focus fits, but say who it is with."""
+        course = _recorded_course(
+            STANDARD, [ev(K.CONFLICT, 60)], None, (A.ROLE_DISPUTE,), on_contract=False
+        )
+        assert [f.code for f in check(course)] == [
+            "dispute_without_person",
+            "dispute_without_stage",
+        ]
+
+    def test_deficits_rule_switched_off(self) -> None:
+        """Rules without the last-resort rule do not report deficits despite events."""
+        rules = evolve(WEISSMAN_RULES, name="no_last_resort", deficits_last_resort=False)
+        from iptkit import CheckConfig
+
+        course = _recorded_course(
+            STANDARD,
+            [ev(K.RELOCATION, 60)],
+            isolated(),
+            (A.INTERPERSONAL_DEFICITS,),
+            on_contract=False,
+        )
+        assert "deficits_despite_events" in {f.code for f in check(course)}
+        config = CheckConfig(rules=rules)
+        assert "deficits_despite_events" not in {f.code for f in check(course, config=config)}

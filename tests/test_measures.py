@@ -40,7 +40,7 @@ from iptkit.measures import (
     score,
     severity_of,
 )
-from iptkit.testing import changes, instruments, measurements, scores
+from iptkit.testing import changes, instruments, item_answers, measurements, scores
 
 # --------------------------------------------------------------------------
 # Published facts, copied from the domain reference
@@ -69,17 +69,18 @@ GAD7_SPITZER_2006 = [
     ("moderate", 10, 14),
     ("severe", 15, 21),
 ]
-#: HAM-D17 bands, Zimmerman et al. 2013, "≥24 severe" up to the 52 maximum (reference §7.1).
+#: HAM-D17 bands, Zimmerman et al. 2013, "0-7 no depression", "≥24 severe" up to the 52
+#: maximum (reference §7.1).
 HAMD17_ZIMMERMAN_2013 = [
-    ("none", 0, 7),
+    ("no_depression", 0, 7),
     ("mild", 8, 16),
     ("moderate", 17, 23),
     ("severe", 24, 52),
 ]
 #: HAM-D17 older convention: 10-13 mild, 14-17 mild to moderate, >17 moderate
-#: to severe (reference §7.4); 0-9 is the band below its first cut-off.
+#: to severe (reference §7.4); 0-9, below its first cut-off, is read as no depression.
 HAMD17_OLDER_CONVENTION = [
-    ("none", 0, 9),
+    ("no_depression", 0, 9),
     ("mild", 10, 13),
     ("mild_to_moderate", 14, 17),
     ("moderate_to_severe", 18, 52),
@@ -242,10 +243,10 @@ class TestInstruments:
             assert "69730-0" not in codes
 
     @pytest.mark.parametrize(
-        ("instrument", "safety"), [(PHQ9, (9,)), (BDI2, (9,)), (GAD7, ()), (HAMD17, ())]
+        ("instrument", "safety"), [(PHQ9, (9,)), (BDI2, (9,)), (GAD7, ()), (HAMD17, (3,))]
     )
     def test_safety_items(self, instrument: Instrument, safety: tuple[int, ...]) -> None:
-        """Only PHQ-9 item 9 and BDI-II item 9 are safety items (§7.1)."""
+        """PHQ-9 item 9, BDI-II item 9 and HAM-D17 item 3 are the safety items (§7.1)."""
         assert instrument.safety_items == safety
 
     def test_only_bdi2_takes_lettered_answers(self) -> None:
@@ -601,12 +602,13 @@ class TestScoreModel:
         assert issues_of(lambda: iptkit.load(Score, data)) == [("$.instrument", "invalid_value")]
 
     def test_json_form(self) -> None:
-        """A score dumps as instrument id, items and total."""
+        """A score dumps as instrument id, items, total and safety answer (null with items)."""
         result = score(GAD7, [0, 1, 2, 3, 0, 1, 2])
         assert iptkit.dump(result) == {
             "instrument": "gad7",
             "items": [0, 1, 2, 3, 0, 1, 2],
             "total": 9,
+            "safety_item": None,
         }
 
     def test_immutable(self) -> None:
@@ -629,11 +631,25 @@ class TestScoreModel:
         assert score(BDI2, [0] * 21).safety_flag is False
 
     def test_no_safety_item_means_unknown(self) -> None:
-        """GAD-7 and HAM-D17 scores have no safety flag, even with the suicide item high."""
+        """GAD-7 scores have no safety flag: the GAD-7 has no safety item (§7.1)."""
         assert score(GAD7, [3] * 7).safety_flag is None
+        assert score(GAD7, [3] * 7).safety_answer is None
+
+    def test_hamd17_item3_flags(self) -> None:
+        """HAM-D17 item 3 (suicide) rated 1 or more flags, even in a "mild" total (§7.1)."""
         items = [0] * 17
-        items[2] = 4  # HAM-D17 item 3, suicide
-        assert score(HAMD17, items).safety_flag is None
+        items[2] = 4  # HAM-D17 item 3, suicide: attempts at suicide
+        items[0] = 4
+        result = score(HAMD17, items)
+        assert (result.total, result.severity, result.safety_flag) == (
+            8,
+            SymptomSeverity.MILD,
+            True,
+        )
+        items[2] = 1  # feels life is not worth living
+        assert score(HAMD17, items).safety_flag is True
+        items[2] = 0
+        assert score(HAMD17, items).safety_flag is False
 
     def test_definition(self) -> None:
         """A score leads back to its instrument."""
@@ -749,11 +765,21 @@ class TestChange:
         assert _pair(instrument, top, not_remitted).remission is False
 
     def test_ipt_a_recovery_threshold(self) -> None:
-        """HAM-D ≤6 "recovery" of an IPT-A trial is remission_below=7 (§7.2, §7.4)."""
-        assert _pair(HAMD17, 20, 7, remission_below=7).remission is False
-        assert _pair(HAMD17, 20, 6, remission_below=7).remission is True
-        assert _pair(HAMD17, 20, 7, remission_below=7).effective_remission_below == 7
-        assert _pair(HAMD17, 20, 7).effective_remission_below == 8
+        """HAM-D ≤6 "recovery" of an IPT-A trial is remission_at_most=6 (§7.2, §7.4)."""
+        assert _pair(HAMD17, 20, 7, remission_at_most=6).remission is False
+        assert _pair(HAMD17, 20, 6, remission_at_most=6).remission is True
+        assert _pair(HAMD17, 20, 7, remission_at_most=6).effective_remission_at_most == 6
+        assert _pair(HAMD17, 20, 7).effective_remission_at_most == 7
+
+    @pytest.mark.parametrize(
+        ("instrument", "at_most"), [(PHQ9, 4), (HAMD17, 7), (GAD7, 4), (BDI2, 13)], ids=_edge_id
+    )
+    def test_instrument_thresholds_are_inclusive(
+        self, instrument: Instrument, at_most: int
+    ) -> None:
+        """PHQ-9 below 5 is 4 or less; HAM-D17 7 or less (§7.2); GAD-7, BDI-II by convention."""
+        assert instrument.remission_at_most == at_most
+        assert instrument.remission_source
 
     def test_different_instruments(self) -> None:
         """A PHQ-9 baseline and a GAD-7 follow-up cannot be compared."""
@@ -786,10 +812,10 @@ class TestChange:
         assert c.response_drop == 1.0
 
     def test_remission_threshold_range(self) -> None:
-        """A remission threshold may be one above the maximum total, not more."""
-        assert _pair(PHQ9, 10, 27, remission_below=28).remission is True
-        assert issues_of(lambda: _pair(PHQ9, 10, 5, remission_below=29)) == [
-            ("$.remission_below", "out_of_range")
+        """A remission threshold may be the maximum total, not more."""
+        assert _pair(PHQ9, 10, 27, remission_at_most=27).remission is True
+        assert issues_of(lambda: _pair(PHQ9, 10, 5, remission_at_most=28)) == [
+            ("$.remission_at_most", "out_of_range")
         ]
 
     def test_no_reliable_change_without_values(self) -> None:
@@ -843,7 +869,7 @@ class TestChange:
             assert c.percent == drop * 100
             assert c.response is (drop >= Fraction(1, 2))
             assert c.partial_response is (Fraction(1, 4) <= drop < Fraction(1, 2))
-        assert c.remission is (follow_up.total < (instrument.remission_below or 0))
+        assert c.remission is (follow_up.total <= (instrument.remission_at_most or 0))
 
     @given(changes())
     def test_response_and_partial_exclusive(self, c: Change) -> None:
@@ -870,6 +896,296 @@ class TestChange:
         else:
             assert swapped.reliable_change_index == -c.reliable_change_index
             assert swapped.reliable_change is c.reliable_change
+
+
+# --------------------------------------------------------------------------
+# Safety items (reference §7.1)
+# --------------------------------------------------------------------------
+
+#: (instrument, item number, highest answer, flag threshold): reference §7.1 "Safety items":
+#: PHQ-9 item 9 and BDI-II item 9, any answer above 0; HAM-D17 item 3 (suicide), rated
+#: 0-4, "a rating of 1 or more calls for the same follow-up".
+SAFETY_FACTS = [(PHQ9, 9, 3, 1), (BDI2, 9, 3, 1), (HAMD17, 3, 4, 1)]
+
+#: (instrument, highest total the other items reach without the safety item): a total
+#: above it cannot have the safety item at 0.
+SAFETY_FORCED = [(PHQ9, 24), (BDI2, 60), (HAMD17, 48)]
+
+
+class TestSafetyItems:
+    """Every instrument with a safety item declares it, with its threshold and source."""
+
+    @pytest.mark.parametrize(("instrument", "number", "top", "flag_at"), SAFETY_FACTS, ids=_edge_id)
+    def test_declared_as_in_the_reference(
+        self, instrument: Instrument, number: int, top: int, flag_at: int
+    ) -> None:
+        """The item number, its range and the flag threshold match §7.1, with a source."""
+        item = instrument.safety_item
+        assert item is not None
+        assert (item.number, instrument.item_max[number - 1], item.flag_at_least) == (
+            number,
+            top,
+            flag_at,
+        )
+        assert "§7.1" in item.source
+        assert "secondary" in item.source  # the reference rates these facts [S]
+        assert item.asks
+
+    def test_gad7_has_none(self) -> None:
+        """The GAD-7 has no safety item (§7.1)."""
+        assert GAD7.safety_item is None
+        assert GAD7.safety_items == ()
+
+    def test_hamd17_item3_anchors(self) -> None:
+        """HAM-D17 item 3 names Hamilton's anchors 0-4 (§7.1)."""
+        assert HAMD17.safety_item is not None
+        assert "attempts at suicide" in HAMD17.safety_item.asks
+        assert "Hamilton 1960" in HAMD17.safety_item.source
+
+    @pytest.mark.parametrize(("instrument", "number", "top", "flag_at"), SAFETY_FACTS, ids=_edge_id)
+    def test_every_answer_flags_from_the_threshold(
+        self, instrument: Instrument, number: int, top: int, flag_at: int
+    ) -> None:
+        """Each answer of the safety item, alone, flags exactly from the threshold up."""
+        for answer in range(top + 1):
+            items = [0] * instrument.item_count
+            items[number - 1] = answer
+            itemised = score(instrument, items)
+            alone = from_total(instrument, answer, safety_item=answer)
+            assert itemised.safety_answer == alone.safety_answer == answer
+            assert itemised.safety_flag is alone.safety_flag is (answer >= flag_at)
+
+
+class TestFromTotalWithSafetyItem:
+    """from_total(instrument, total, safety_item=...) keeps the safety answer (§7.1)."""
+
+    def test_phq9_27_flags_only_when_told(self) -> None:
+        """PHQ-9 22 alone cannot tell; with item 9 it can."""
+        assert from_total(PHQ9, 22).safety_flag is None
+        assert from_total(PHQ9, 22, safety_item=0).safety_flag is False
+        assert from_total(PHQ9, 22, safety_item=2).safety_flag is True
+
+    def test_hamd17_mild_total_with_item_3_at_4(self) -> None:
+        """A HAM-D17 total of 8 ("mild") with item 3 at 4 flags."""
+        result = from_total(HAMD17, 8, safety_item=4)
+        assert result.severity is SymptomSeverity.MILD
+        assert result.safety_flag is True
+
+    @pytest.mark.parametrize(("instrument", "others"), SAFETY_FORCED, ids=_edge_id)
+    def test_total_alone_settles_only_the_extremes(
+        self, instrument: Instrument, others: int
+    ) -> None:
+        """0 means the item was 0; above what the other items reach, it was positive."""
+        assert from_total(instrument, 0).safety_flag is False
+        assert from_total(instrument, 1).safety_flag is None
+        assert from_total(instrument, others).safety_flag is None
+        assert from_total(instrument, others + 1).safety_flag is True
+        assert from_total(instrument, instrument.max_total).safety_flag is True
+        assert from_total(instrument, instrument.max_total).safety_answer is None
+
+    def test_gad7_has_no_safety_item(self) -> None:
+        """A safety answer for the GAD-7 is no_safety_item at $.safety_item."""
+        assert issues_of(lambda: from_total(GAD7, 5, safety_item=0)) == [
+            ("$.safety_item", "no_safety_item")
+        ]
+        assert from_total(GAD7, 5).safety_flag is None
+
+    @pytest.mark.parametrize(("instrument", "number", "top", "_flag"), SAFETY_FACTS, ids=_edge_id)
+    def test_answer_out_of_range(
+        self, instrument: Instrument, number: int, top: int, _flag: int
+    ) -> None:
+        """An answer above the item's highest is out_of_range; below 0 too."""
+        assert issues_of(lambda: from_total(instrument, 20, safety_item=top + 1)) == [
+            ("$.safety_item", "out_of_range")
+        ]
+        assert issues_of(lambda: from_total(instrument, 20, safety_item=-1)) == [
+            ("$.safety_item", "out_of_range")
+        ]
+
+    @pytest.mark.parametrize("bad", [1.0, "1", True])
+    def test_answer_wrong_type(self, bad: Any) -> None:
+        """A safety answer that is not a whole number is wrong_type."""
+        assert issues_of(lambda: from_total(PHQ9, 12, safety_item=bad)) == [
+            ("$.safety_item", "wrong_type")
+        ]
+
+    def test_total_must_hold_the_answer(self) -> None:
+        """An answer above the total, or a total the other items cannot reach, mismatch."""
+        assert issues_of(lambda: from_total(PHQ9, 1, safety_item=2)) == [
+            ("$.total", "total_mismatch")
+        ]
+        assert issues_of(lambda: from_total(PHQ9, 26, safety_item=1)) == [
+            ("$.total", "total_mismatch")
+        ]
+        assert from_total(PHQ9, 25, safety_item=1).safety_flag is True
+        # A total out of range is reported once, not again as a mismatch.
+        assert issues_of(lambda: from_total(PHQ9, 30, safety_item=1)) == [
+            ("$.total", "out_of_range")
+        ]
+
+    def test_not_beside_items(self) -> None:
+        """With the items given, the answer is among them: safety_item_with_items."""
+        assert issues_of(
+            lambda: Score(instrument=InstrumentId.PHQ9, items=(0,) * 9, total=0, safety_item=0)
+        ) == [("$.safety_item", "safety_item_with_items")]
+
+    def test_json_round_trip(self) -> None:
+        """The answer is written beside the total, null when unknown, and read back."""
+        told = from_total(HAMD17, 8, safety_item=4)
+        assert (
+            iptkit.dumps(told) == '{"instrument":"hamd17","items":null,"total":8,"safety_item":4}'
+        )
+        assert iptkit.loads(Score, iptkit.dumps(told)) == told
+        unknown = from_total(PHQ9, 27)
+        assert iptkit.dump(unknown)["safety_item"] is None
+        assert iptkit.loads(Score, iptkit.dumps(unknown)) == unknown
+
+    def test_documents_without_the_key_load(self) -> None:
+        """A score written before the field existed loads with the answer unknown."""
+        loaded = iptkit.load(Score, {"instrument": "phq9", "items": None, "total": 12})
+        assert loaded == from_total(PHQ9, 12)
+        assert loaded.safety_item is None
+
+    @given(st.data())
+    def test_total_and_answer_flag_as_the_items_do(self, data: st.DataObject) -> None:
+        """from_total with the safety answer flags exactly as scoring every item does."""
+        instrument = data.draw(st.sampled_from([PHQ9, BDI2, HAMD17]))
+        answers = data.draw(item_answers(instrument))
+        full = score(instrument, answers)
+        assert instrument.safety_item is not None
+        answer = full.item_scores[instrument.safety_item.number - 1]  # type: ignore[index]
+        alone = from_total(instrument, full.total, safety_item=answer)
+        assert alone.safety_flag is full.safety_flag
+        assert alone.safety_answer == full.safety_answer == answer
+
+    @given(st.data())
+    def test_total_alone_never_contradicts_the_items(self, data: st.DataObject) -> None:
+        """A flag settled by the total alone is the flag of every item answers with that total."""
+        instrument = data.draw(instruments())
+        full = score(instrument, data.draw(item_answers(instrument)))
+        assert from_total(instrument, full.total).safety_flag in (None, full.safety_flag)
+
+    @pytest.mark.parametrize(("instrument", "number", "top", "flag_at"), SAFETY_FACTS, ids=_edge_id)
+    def test_total_alone_settles_exactly_when_it_can(
+        self, instrument: Instrument, number: int, top: int, flag_at: int
+    ) -> None:
+        """For every total, the flag is None exactly when answers on both sides fit it."""
+        others = instrument.max_total - top
+        for total in range(instrument.max_total + 1):
+            possible = range(max(0, total - others), min(top, total) + 1)
+            flags = {answer >= flag_at for answer in possible}
+            expected = flags.pop() if len(flags) == 1 else None
+            assert from_total(instrument, total).safety_flag is expected, total
+
+
+class TestMeasurementRiskAssessment:
+    """A Measurement records that a risk assessment followed, and when."""
+
+    def test_default_none(self) -> None:
+        """Without it, no risk assessment is recorded."""
+        m = Measurement(taken_on=dt.date(2025, 1, 6), score=from_total(PHQ9, 9, safety_item=1))
+        assert m.risk_assessed_on is None
+
+    def test_same_day_and_later(self) -> None:
+        """An assessment on the day or later is kept and round-trips through JSON."""
+        for later in (0, 3):
+            day = dt.date(2025, 1, 6)
+            m = Measurement(
+                taken_on=day,
+                score=from_total(PHQ9, 9, safety_item=1),
+                risk_assessed_on=day + dt.timedelta(days=later),
+            )
+            assert iptkit.loads(Measurement, iptkit.dumps(m)) == m
+            assert (
+                iptkit.dump(m)["risk_assessed_on"] == (day + dt.timedelta(days=later)).isoformat()
+            )
+
+    def test_not_before_the_measure(self) -> None:
+        """An assessment dated before the measure is out_of_order."""
+        assert issues_of(
+            lambda: Measurement(
+                taken_on=dt.date(2025, 1, 6),
+                score=from_total(PHQ9, 9),
+                risk_assessed_on=dt.date(2025, 1, 5),
+            )
+        ) == [("$.risk_assessed_on", "out_of_order")]
+
+    def test_loaded_without_the_key(self) -> None:
+        """A measurement written before the field existed loads with no assessment."""
+        data = {"taken_on": "2025-01-06", "score": {"instrument": "phq9", "total": 9}}
+        assert iptkit.load(Measurement, data).risk_assessed_on is None
+
+    @given(measurements())
+    def test_strategy_is_valid_and_round_trips(self, m: Measurement) -> None:
+        """Drawn measurements keep the assessment rule and round-trip."""
+        assert m.risk_assessed_on is None or m.risk_assessed_on >= m.taken_on
+        assert iptkit.loads(Measurement, iptkit.dumps(m)) == m
+
+
+# --------------------------------------------------------------------------
+# Names: inclusive thresholds, published wording, deprecated aliases
+# --------------------------------------------------------------------------
+
+
+class TestDeprecatedAliases:
+    """The exclusive remission_below stays one release, with a DeprecationWarning."""
+
+    def test_change_argument(self) -> None:
+        """change(remission_below=7) is change(remission_at_most=6), with a warning."""
+        with pytest.warns(DeprecationWarning, match="remission_at_most"):
+            old = _pair(HAMD17, 20, 7, remission_below=7)
+        assert old == _pair(HAMD17, 20, 7, remission_at_most=6)
+        assert old.remission is False
+
+    def test_change_properties(self) -> None:
+        """Change.remission_below and effective_remission_below read one above, and warn."""
+        c = _pair(HAMD17, 20, 7, remission_at_most=6)
+        with pytest.warns(DeprecationWarning, match="remission_below"):
+            assert c.remission_below == 7
+        with pytest.warns(DeprecationWarning, match="remission_below"):
+            assert c.effective_remission_below == 7
+        with pytest.warns(DeprecationWarning, match="remission_below"):
+            assert _pair(HAMD17, 20, 7).effective_remission_below == 8
+        with pytest.warns(DeprecationWarning, match="remission_below"):
+            assert _pair(HAMD17, 20, 7).remission_below is None
+
+    @pytest.mark.parametrize(
+        ("instrument", "below"), [(PHQ9, 5), (HAMD17, 8), (GAD7, 5), (BDI2, 14)], ids=_edge_id
+    )
+    def test_instrument_property(self, instrument: Instrument, below: int) -> None:
+        """Instrument.remission_below is the old exclusive value, with a warning."""
+        with pytest.warns(DeprecationWarning, match="Instrument.remission_at_most"):
+            assert instrument.remission_below == below
+
+    def test_both_spellings(self) -> None:
+        """Giving both spellings is invalid_value at $.remission_below."""
+        with pytest.warns(DeprecationWarning, match="remission_below"):
+            assert issues_of(
+                lambda: _pair(PHQ9, 20, 4, remission_below=5, remission_at_most=4)
+            ) == [("$.remission_below", "invalid_value")]
+
+    @pytest.mark.parametrize(("bad", "code"), [(0, "out_of_range"), ("5", "wrong_type")])
+    def test_bad_old_value(self, bad: Any, code: str) -> None:
+        """remission_below=0 has no inclusive equivalent; text is not a number."""
+        with pytest.warns(DeprecationWarning, match="remission_below"):
+            assert issues_of(lambda: _pair(PHQ9, 20, 4, remission_below=bad)) == [
+                ("$.remission_below", code)
+            ]
+
+    def test_hamd17_wording(self) -> None:
+        """Zimmerman's lowest HAM-D17 band is "no depression"; no label is "none" any more."""
+        assert severity_of(HAMD17, 0) is SymptomSeverity.NO_DEPRESSION
+        assert SymptomSeverity.NO_DEPRESSION.value == "no_depression"
+        assert "none" not in {s.value for s in SymptomSeverity}
+
+    def test_stored_change_uses_the_new_key(self) -> None:
+        """A change is written with remission_at_most; the old key is refused."""
+        c = _pair(HAMD17, 20, 7, remission_at_most=6)
+        doc = iptkit.dump(c)
+        assert doc["remission_at_most"] == 6
+        assert "remission_below" not in doc
+        doc["remission_below"] = doc.pop("remission_at_most")
+        assert ("$.remission_below", "unknown_field") in issues_of(lambda: iptkit.load(Change, doc))
 
 
 # --------------------------------------------------------------------------

@@ -27,15 +27,19 @@ from iptkit import (
     phase_lengths,
     phase_of,
 )
+from iptkit._focus import CLASSIC_FOCUS_AREAS
 from iptkit.protocols import (
     ADOLESCENT,
     BRIEF,
     BUILTIN_PROTOCOLS,
+    COMMUNITY_GROUP,
     COUNSELING,
     GROUP,
+    IPSRT,
     IPT_UK,
     STANDARD,
     STUART,
+    WHO_GROUP,
 )
 from iptkit.testing import builtin_protocols, custom_protocols, protocols
 
@@ -67,17 +71,26 @@ TYPICAL_COURSES = [
     pytest.param(GROUP, 8, _course(2, 4, 2), id="group-8 (§3.1 WHO Group IPT)"),
     # §4 IPC: 3 sessions; first initial, last termination is a convention.
     pytest.param(COUNSELING, 3, _course(1, 1, 1), id="counseling-3 (§4 IPC)"),
+    # §4 other group IPT programmes: 12 weeks (StrongMinds Africa); the 3/…/3 split is [C].
+    pytest.param(COMMUNITY_GROUP, 12, _course(3, 6, 3), id="community_group-12 (§4 groups)"),
+    # §4 IPSRT: acute ~20 weeks; 4 initial and 3 termination sessions are [C].
+    pytest.param(IPSRT, 20, _course(4, 13, 3), id="ipsrt-20 (§4 IPSRT)"),
 ]
 
 #: (protocol, min / typical / max sessions, min / max minutes) from §4.
 VARIANT_TABLE = [
     pytest.param(STANDARD, (8, 16, 16), (45, 50), id="standard"),
     pytest.param(IPT_UK, (12, 16, 16), (50, 50), id="ipt_uk"),
-    pytest.param(STUART, (6, 12, 20), (50, 60), id="stuart"),
+    # §3.1/§4: lengths 1-3 + 4-12 + 1-2 imply 6-17 acute sessions.
+    pytest.param(STUART, (6, 12, 17), (50, 60), id="stuart"),
     pytest.param(ADOLESCENT, (12, 12, 16), (35, 50), id="adolescent"),
     pytest.param(BRIEF, (8, 8, 8), (45, 50), id="brief"),
     pytest.param(GROUP, (8, 8, 8), (90, 90), id="group"),
     pytest.param(COUNSELING, (3, 3, 6), (20, 30), id="counseling"),
+    # §4: general group IPT 8-16 weeks, StrongMinds Africa 12; minutes are [C].
+    pytest.param(COMMUNITY_GROUP, (8, 12, 16), (60, 120), id="community_group"),
+    # §4: IPSRT acute ~20 weeks of 45-60 minutes; 16-24 around it is [C].
+    pytest.param(IPSRT, (16, 20, 24), (45, 60), id="ipsrt"),
 ]
 
 
@@ -170,8 +183,24 @@ class TestPhaseLengths:
         assert phase_lengths(8, IPT_UK) == (4, 1, 3)
 
     def test_short_course_shortens_longer_phase(self) -> None:
-        """Stuart's 3 + 2 in 5 sessions: the longer initial phase gives way."""
-        assert phase_lengths(5, STUART) == (2, 1, 2)
+        """A 3 + 2 rule in 5 sessions: the longer initial phase gives way."""
+        three_two = _evolve(STUART, min_sessions=3, phase_rule=PhaseRule(initial=3, termination=2))
+        assert phase_lengths(5, three_two) == (2, 1, 2)
+
+    @pytest.mark.parametrize(
+        ("total", "lengths"),
+        [(6, (1, 4, 1)), (7, (2, 4, 1)), (8, (2, 4, 2)), (9, (3, 4, 2)), (17, (3, 12, 2))],
+    )
+    def test_min_middle_shortens_the_other_phases(
+        self, total: int, lengths: tuple[int, int, int]
+    ) -> None:
+        """Stuart's rule keeps 4 middle sessions, shortening initial and conclusion for them."""
+        assert phase_lengths(total, STUART) == lengths
+
+    def test_min_middle_gives_way_when_nothing_is_left(self) -> None:
+        """Below 2 + min_middle sessions, initial and termination keep one session each."""
+        assert phase_lengths(5, STUART) == (1, 3, 1)
+        assert phase_lengths(3, STUART) == (1, 1, 1)
 
     @given(protocols(), st.integers(3, 100))
     def test_lengths_add_up(self, protocol: Protocol, total: int) -> None:
@@ -181,6 +210,7 @@ class TestPhaseLengths:
         assert initial <= protocol.phase_rule.initial
         assert termination <= protocol.phase_rule.termination
         assert initial + middle + termination == total
+        assert middle >= min(protocol.phase_rule.min_middle, total - 2)
 
 
 class TestProtocol:
@@ -198,13 +228,33 @@ class TestProtocol:
     def test_builtins_by_name(self) -> None:
         """BUILTIN_PROTOCOLS maps each built-in's name to it."""
         assert all(name == p.name for name, p in BUILTIN_PROTOCOLS.items())
-        assert len(BUILTIN_PROTOCOLS) == 7
+        assert len(BUILTIN_PROTOCOLS) == 9
+        assert BUILTIN_PROTOCOLS["group"] is WHO_GROUP is GROUP
 
     def test_stuart_has_three_focus_areas(self) -> None:
         """§2.1: Stuart & Robertson use three problem areas, no interpersonal deficits."""
         assert FocusArea.INTERPERSONAL_DEFICITS not in STUART.focus_areas
         assert len(STUART.focus_areas) == 3
-        assert STANDARD.focus_areas == tuple(FocusArea)
+        assert STANDARD.focus_areas == CLASSIC_FOCUS_AREAS
+
+    def test_default_focus_areas_are_weissmans_four(self) -> None:
+        """§2.1: a protocol recognises the four classic areas unless it lists others."""
+        assert CLASSIC_FOCUS_AREAS == (
+            FocusArea.GRIEF,
+            FocusArea.ROLE_DISPUTE,
+            FocusArea.ROLE_TRANSITION,
+            FocusArea.INTERPERSONAL_DEFICITS,
+        )
+        custom = Protocol(
+            name="plain",
+            population="Adults",
+            min_sessions=8,
+            typical_sessions=8,
+            max_sessions=8,
+            min_minutes=50,
+            max_minutes=50,
+        )
+        assert custom.focus_areas == CLASSIC_FOCUS_AREAS
 
     def test_group_and_brief_have_pre_treatment_contact(self) -> None:
         """§4: WHO Group IPT has a pre-group meeting and IPT-B an engagement session."""
@@ -263,6 +313,9 @@ class TestProtocol:
             ({"max_sessions": 101}, ("$.max_sessions", "out_of_range")),
             ({"max_minutes": 0}, ("$.max_minutes", "out_of_range")),
             ({"max_focus_areas": 5}, ("$.max_focus_areas", "out_of_range")),
+            ({"min_age": -1}, ("$.min_age", "out_of_range")),
+            ({"max_age": 121}, ("$.max_age", "out_of_range")),
+            ({"min_age": 20, "max_age": 12}, ("$.max_age", "invalid_range")),
             ({"typical_sessions": "16"}, ("$.typical_sessions", "wrong_type")),
         ],
     )
@@ -281,6 +334,9 @@ class TestProtocol:
         """A phase of no sessions is out of range."""
         assert issues_of(lambda: PhaseRule(initial=0, termination=2)) == [
             ("$.initial", "out_of_range")
+        ]
+        assert issues_of(lambda: PhaseRule(initial=2, termination=2, min_middle=0)) == [
+            ("$.min_middle", "out_of_range")
         ]
 
     def test_every_problem_reported(self) -> None:

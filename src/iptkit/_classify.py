@@ -27,9 +27,10 @@ from iptkit._errors import Issue, ValidationError
 from iptkit._focus import DisputeStage, FocusArea
 from iptkit._inventory import InterpersonalInventory, Relationship
 from iptkit._life_events import LifeEvent, LifeEventKind
-from iptkit._model import field, model
+from iptkit._model import distinct, field, model
 
 __all__ = [
+    "IPSRT_RULES",
     "STUART_RULES",
     "WEISSMAN_RULES",
     "Candidate",
@@ -81,7 +82,8 @@ class FocusPair:
 
     def _invariants(self) -> Iterator[Issue]:
         if self.first is self.second:
-            yield Issue("$.second", "invalid_value", "A pair needs two different focus areas.")
+            message = "A pair needs two different focus areas."
+            yield Issue("$.second", "invalid_value", message, self.second)
 
     def __contains__(self, area: object) -> bool:
         return area is self.first or area is self.second
@@ -123,10 +125,19 @@ class RuleSet:
     name: str = field(min_len=1, max_len=64, pattern=r"[a-z][a-z0-9_]*", doc="Identifier.")
     source: str = field(default="", max_len=400, doc="Where the rules come from.")
     areas: tuple[FocusArea, ...] = field(
-        min_len=1, doc="Focus areas the rules recognise, in order of preference on a tie."
+        min_len=1,
+        doc="Focus areas the rules recognise, in order of preference on a tie.",
+        rules=[distinct("A focus area is listed twice.", each=False)],
     )
     triggers: tuple[TriggerRule, ...] = field(
-        default=(), doc="Which kinds of event count as evidence for which area."
+        default=(),
+        doc="Which kinds of event count as evidence for which area.",
+        rules=[
+            distinct(
+                "The same kind of event is mapped to the same focus area twice.",
+                key=lambda trigger: (trigger.kind, trigger.area),
+            )
+        ],
     )
     grief_requires_death: bool = field(
         default=True, doc="Whether only a death counts towards grief (§2.2 rule 1)."
@@ -198,12 +209,15 @@ class RuleSet:
     secondary_pairs: tuple[FocusPair, ...] = field(
         default=(),
         doc="Pairs of areas that may be proposed together when linked (§2.2 rule 5).",
+        rules=[
+            distinct(
+                "A pair is listed twice.", key=lambda pair: frozenset((pair.first, pair.second))
+            )
+        ],
     )
 
     def _invariants(self) -> Iterator[Issue]:
-        if len(set(self.areas)) != len(self.areas):
-            yield Issue("$.areas", "duplicate_value", "A focus area is listed twice.")
-        seen: set[tuple[LifeEventKind, FocusArea]] = set()
+        # Areas, triggers and pairs listed twice are field rules.
         for index, trigger in enumerate(self.triggers):
             if trigger.area not in self.areas:
                 yield Issue(
@@ -211,15 +225,6 @@ class RuleSet:
                     "area_not_recognised",
                     "A trigger names a focus area the rule set does not recognise.",
                 )
-            key = (trigger.kind, trigger.area)
-            if key in seen:
-                yield Issue(
-                    f"$.triggers[{index}]",
-                    "duplicate_value",
-                    "The same kind of event is mapped to the same focus area twice.",
-                )
-            seen.add(key)
-        pairs: set[frozenset[FocusArea]] = set()
         for index, pair in enumerate(self.secondary_pairs):
             for name, area in (("first", pair.first), ("second", pair.second)):
                 if area not in self.areas:
@@ -228,12 +233,6 @@ class RuleSet:
                         "area_not_recognised",
                         "A pair names a focus area the rule set does not recognise.",
                     )
-            key2 = frozenset((pair.first, pair.second))
-            if key2 in pairs:
-                yield Issue(
-                    f"$.secondary_pairs[{index}]", "duplicate_value", "A pair is listed twice."
-                )
-            pairs.add(key2)
 
     def triggers_for(self, kind: LifeEventKind) -> tuple[TriggerRule, ...]:
         """Return the rows of the trigger table for events of ``kind``.
@@ -340,6 +339,50 @@ role transitions (weight 0.75); preferring the loss reading is a
 convention [C].  Interpersonal deficits is not a problem area: signs of
 isolation in the inventory are reported as a note (interpersonal sensitivity
 complicates one of the three areas), never proposed.
+
+The checks judge a recorded focus by the same reading: with these rules a
+loss other than a death supports a grief focus (``grief_without_death`` does
+not fire), so the grief this rule set proposes is never reported.
+"""
+
+IPSRT_RULES = RuleSet(
+    name="ipsrt",
+    source="IPSRT (Frank; ipsrt.org) on Weissman, Markowitz & Klerman; domain reference "
+    "§2.1-2.2, §4",
+    areas=(
+        _F.GRIEF,
+        _F.ROLE_DISPUTE,
+        _F.ROLE_TRANSITION,
+        _F.INTERPERSONAL_DEFICITS,
+        _F.LOSS_OF_HEALTHY_SELF,
+    ),
+    triggers=(
+        TriggerRule(kind=_K.DEATH, area=_F.GRIEF),
+        TriggerRule(kind=_K.CONFLICT, area=_F.ROLE_DISPUTE),
+        *(
+            TriggerRule(
+                kind=kind,
+                area=_F.ROLE_TRANSITION,
+                weight=0.75 if kind is _K.ILLNESS_DIAGNOSIS else 1.0,
+            )
+            for kind in _TRANSITION_KINDS
+        ),
+        TriggerRule(kind=_K.ILLNESS_DIAGNOSIS, area=_F.LOSS_OF_HEALTHY_SELF),
+    ),
+    grief_requires_death=True,
+    deficits_last_resort=True,
+    secondary_pairs=(_LINKED,),
+)
+"""Weissman's rules with IPSRT's fifth problem area, grief for the lost healthy self.
+
+IPSRT keeps IPT's four areas and adds the loss of the healthy self (§2.1) [S].
+Grief still needs a death.  A new diagnosis of the patient's own (for IPSRT,
+usually of bipolar disorder) counts towards the loss of the healthy self
+(weight 1) and, less strongly, towards a role transition (weight 0.75);
+reading the diagnosis as that loss first is a convention [C] of this
+library, as is the same timing window as Weissman's.  The checks use these
+rules for a protocol that recognises the fifth area
+(:data:`~iptkit.protocols.IPSRT`).
 """
 
 
@@ -664,15 +707,18 @@ the recorded grief.
             (``wrong_type`` at ``$.recorded[i]``).
     """
     if isinstance(recorded, (str, bytes, FocusArea)) or not isinstance(recorded, Iterable):
-        raise ValidationError.single("$.recorded", "wrong_type", "Expected a list of focus areas.")
+        raise ValidationError.single(
+            "$.recorded", "wrong_type", "Expected a list of focus areas.", recorded
+        )
     areas = tuple(recorded)
     issues = [
-        Issue(f"$.recorded[{index}]", "wrong_type", "Expected a focus area.")
+        Issue(f"$.recorded[{index}]", "wrong_type", "Expected a focus area.", area)
         for index, area in enumerate(areas)
         if not isinstance(area, FocusArea)
     ]
     if not isinstance(assessment, FocusAssessment):
-        issues.append(Issue("$.assessment", "wrong_type", "Expected a focus assessment."))
+        message = "Expected a focus assessment."
+        issues.append(Issue("$.assessment", "wrong_type", message, assessment))
     if issues:
         raise ValidationError(issues)
     missing = tuple(a for a in assessment.areas[:1] if a not in areas)
@@ -695,20 +741,21 @@ def _check_arguments(events: Any, onset: Any, inventory: Any, rules: Any) -> tup
     issues: list[Issue] = []
     items: tuple[Any, ...] = ()
     if isinstance(events, (str, bytes)) or not isinstance(events, Iterable):
-        issues.append(Issue("$.events", "wrong_type", "Expected a list of life events."))
+        issues.append(Issue("$.events", "wrong_type", "Expected a list of life events.", events))
     else:
         items = tuple(events)
         issues.extend(
-            Issue(f"$.events[{index}]", "wrong_type", "Expected a life event.")
+            Issue(f"$.events[{index}]", "wrong_type", "Expected a life event.", item)
             for index, item in enumerate(items)
             if not isinstance(item, LifeEvent)
         )
     if type(onset) is not dt.date:
-        issues.append(Issue("$.onset", "wrong_type", "Expected a date (YYYY-MM-DD)."))
+        issues.append(Issue("$.onset", "wrong_type", "Expected a date (YYYY-MM-DD).", onset))
     if inventory is not None and not isinstance(inventory, InterpersonalInventory):
-        issues.append(Issue("$.inventory", "wrong_type", "Expected an interpersonal inventory."))
+        message = "Expected an interpersonal inventory."
+        issues.append(Issue("$.inventory", "wrong_type", message, inventory))
     if not isinstance(rules, RuleSet):
-        issues.append(Issue("$.rules", "wrong_type", "Expected a rule set."))
+        issues.append(Issue("$.rules", "wrong_type", "Expected a rule set.", rules))
     if issues:
         raise ValidationError(issues)
     return tuple(sorted(items, key=lambda event: event.sort_key))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import math
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from fractions import Fraction
 from types import MappingProxyType
@@ -24,7 +25,8 @@ from typing import Any
 import attrs
 
 from iptkit._errors import Issue, ValidationError
-from iptkit._model import field, model
+from iptkit._model import Rule, field, model
+from iptkit._sessions import SessionKind
 
 __all__ = [
     "BDI2",
@@ -39,6 +41,7 @@ __all__ = [
     "Instrument",
     "InstrumentId",
     "Measurement",
+    "SafetyItem",
     "Score",
     "SeverityTable",
     "SymptomSeverity",
@@ -48,6 +51,16 @@ __all__ = [
     "score",
     "severity_of",
 ]
+
+
+def _deprecated(old: str, new: str) -> None:
+    """Warn that ``old`` is a deprecated spelling of ``new`` (removed in the next release)."""
+    warnings.warn(
+        f"{old} is deprecated and will be removed in the next release; use {new} "
+        "(an inclusive threshold).",
+        DeprecationWarning,
+        stacklevel=3,
+    )
 
 
 class InstrumentId(enum.Enum):
@@ -64,10 +77,14 @@ class SymptomSeverity(enum.Enum):
 
     Each table uses only some of these; within one table the bands rise in the
     order the table lists them.  (Not to be confused with the severity of a
-    protocol finding.)
+    protocol finding.)  Labels follow the wording of the tables that use them:
+    the HAM-D17 band below 8 is Zimmerman et al.'s "no depression" (called
+    ``NONE``, value ``"none"``, in earlier snapshots; a severity is computed
+    from a total and never stored, so no document holds the old value), the
+    lowest PHQ-9, GAD-7 and BDI-II bands their authors' "minimal".
     """
 
-    NONE = "none"
+    NO_DEPRESSION = "no_depression"
     MINIMAL = "minimal"
     MILD = "mild"
     MILD_TO_MODERATE = "mild_to_moderate"
@@ -111,23 +128,26 @@ class Band:
 def _band_issues(bands: Any) -> list[Issue]:
     """Problems with the bands of a severity table (messages quote no value)."""
     if type(bands) is not tuple:
-        return [Issue("$.bands", "wrong_type", "The bands must be a tuple of Band objects.")]
+        return [Issue("$.bands", "wrong_type", "The bands must be a tuple of Band objects.", bands)]
     if not bands:
-        return [Issue("$.bands", "too_short", "A severity table needs at least one band.")]
+        return [Issue("$.bands", "too_short", "A severity table needs at least one band.", bands)]
     issues: list[Issue] = []
     expected: int | None = 0
     for index, band in enumerate(bands):
         path = f"$.bands[{index}]"
         if not isinstance(band, Band):
-            issues.append(Issue(path, "wrong_type", "Expected a Band."))
+            issues.append(Issue(path, "wrong_type", "Expected a Band.", band))
             expected = None
             continue
         if not isinstance(band.severity, SymptomSeverity):
-            issues.append(Issue(f"{path}.severity", "wrong_type", "Expected a SymptomSeverity."))
+            message = "Expected a SymptomSeverity."
+            issues.append(Issue(f"{path}.severity", "wrong_type", message, band.severity))
         bad_bounds = False
         for name in ("low", "high"):
-            if type(getattr(band, name)) is not int:
-                issues.append(Issue(f"{path}.{name}", "wrong_type", "Expected a whole number."))
+            bound = getattr(band, name)
+            if type(bound) is not int:
+                message = "Expected a whole number."
+                issues.append(Issue(f"{path}.{name}", "wrong_type", message, bound))
                 bad_bounds = True
         if bad_bounds:
             expected = None
@@ -198,7 +218,7 @@ class SeverityTable:
                 ``out_of_range``).
         """
         if type(total) is not int:
-            raise ValidationError.single("$.total", "wrong_type", "Expected a whole number.")
+            raise ValidationError.single("$.total", "wrong_type", "Expected a whole number.", total)
         if total >= 0:
             for band in self.bands:
                 if total <= band.high:
@@ -207,6 +227,7 @@ class SeverityTable:
             "$.total",
             "out_of_range",
             f"A total in this severity table must be between 0 and {self.max_total}.",
+            total,
         )
 
     def severity(self, total: int) -> SymptomSeverity:
@@ -246,6 +267,27 @@ BDI2_LETTER_ANSWERS: Mapping[str, int] = MappingProxyType(
 )
 
 
+@attrs.frozen
+class SafetyItem:
+    """The item of an instrument that asks about suicide or self-harm (reference §7.1).
+
+    An answer at or above ``flag_at_least`` should prompt a suicide-risk
+    follow-up, whatever the total.
+
+    Attributes:
+        number: the item's 1-based number.
+        asks: what the item asks about or rates, in a few words.
+        flag_at_least: the lowest answer that raises the flag (inclusive).
+        source: where the item and its threshold come from, and how firm
+            that source is.
+    """
+
+    number: int
+    asks: str
+    flag_at_least: int
+    source: str
+
+
 @attrs.frozen(repr=False)
 class Instrument:
     """An immutable description of one symptom measure (domain reference §7).
@@ -262,14 +304,15 @@ class Instrument:
             default.
         lettered_items: 1-based numbers of items that also take lettered
             answers (BDI-II items 16 and 18, see :data:`BDI2_LETTER_ANSWERS`).
-        safety_items: 1-based numbers of items whose any answer above 0
-            should prompt a suicide-risk follow-up (§7.1).
+        safety_item: the item that asks about suicide or self-harm, with
+            its flag threshold (§7.1); ``None`` for an instrument without one.
         loinc_panel: LOINC code of the panel, where one is confirmed (§7.5).
         loinc_total: LOINC code of the total score, where one is confirmed.
         loinc_items: LOINC code of each item in item order, ``None`` for an
             item whose code is not confirmed; ``None`` when no item code is.
-        remission_below: a follow-up total below this is a remission, by
-            default (§7.2); ``None`` if the instrument defines none.
+        remission_at_most: a follow-up total at or below this is a
+            remission, by default (§7.2); ``None`` if the instrument defines
+            none.
         remission_source: where the remission threshold comes from.
         reliability_sd: standard deviation of totals for the reliable-change
             index, from a cited source; ``None`` when none is carried.
@@ -285,11 +328,11 @@ class Instrument:
     item_max: tuple[int, ...]
     severity_tables: tuple[SeverityTable, ...]
     lettered_items: tuple[int, ...] = ()
-    safety_items: tuple[int, ...] = ()
+    safety_item: SafetyItem | None = None
     loinc_panel: str | None = None
     loinc_total: str | None = None
     loinc_items: tuple[str | None, ...] | None = None
-    remission_below: int | None = None
+    remission_at_most: int | None = None
     remission_source: str = ""
     reliability_sd: float | None = None
     test_retest: float | None = None
@@ -311,6 +354,25 @@ class Instrument:
     def default_table(self) -> SeverityTable:
         """The severity table used unless another is named."""
         return self.severity_tables[0]
+
+    @property
+    def top_band(self) -> Band:
+        """The most severe band of the default table."""
+        return self.default_table.bands[-1]
+
+    @property
+    def safety_items(self) -> tuple[int, ...]:
+        """The number of the safety item as a 1-tuple; ``()`` without one."""
+        return () if self.safety_item is None else (self.safety_item.number,)
+
+    @property
+    def remission_below(self) -> int | None:
+        """Deprecated: ``remission_at_most`` plus one (an exclusive threshold).
+
+        Kept for one release; reading it emits a :class:`DeprecationWarning`.
+        """
+        _deprecated("Instrument.remission_below", "Instrument.remission_at_most")
+        return None if self.remission_at_most is None else self.remission_at_most + 1
 
     @property
     def table_names(self) -> tuple[str, ...]:
@@ -356,7 +418,16 @@ PHQ9 = Instrument(
             (_S.SEVERE, 20, 27),
         ),
     ),
-    safety_items=(9,),
+    safety_item=SafetyItem(
+        number=9,
+        asks="thoughts of being better off dead or of hurting oneself",
+        flag_at_least=1,
+        source=(
+            "any answer above 0, whatever the total (secondary sources, reference §7.1: "
+            "PHQ-9 scoring pages; item-9 answers predict later suicide attempts, "
+            "Psychiatr Serv doi:10.1176/appi.ps.201200587)"
+        ),
+    ),
     loinc_panel="44249-1",
     loinc_total="44261-6",
     loinc_items=(
@@ -370,8 +441,9 @@ PHQ9 = Instrument(
         "44253-3",
         "44260-8",
     ),
-    remission_below=5,
-    remission_source="PHQ-9 total below 5 (ICSI depression guideline; reference §7.2)",
+    remission_at_most=4,
+    remission_source="PHQ-9 total below 5, i.e. 4 or less (ICSI depression guideline; "
+    "reference §7.2)",
 )
 """The PHQ-9: 9 self-report items scored 0-3, total 0-27 (reference §7.1).
 
@@ -400,9 +472,9 @@ GAD7 = Instrument(
     loinc_panel="69737-5",
     loinc_total="70274-6",
     loinc_items=(None, None, "69733-4", "69734-2", "69735-9", "69689-8", "69736-7"),
-    remission_below=5,
+    remission_at_most=4,
     remission_source=(
-        "convention: a total in the minimal band (below 5); the reference names no "
+        "convention: a total in the minimal band (4 or less); the reference names no "
         "GAD-7 remission definition"
     ),
 )
@@ -428,7 +500,7 @@ HAMD17 = Instrument(
             TableStatus.EMPIRICAL,
             "Zimmerman, Martinez, Young, Chelminski & Dalrymple 2013, "
             "J Affect Disord 150:384-388, doi:10.1016/j.jad.2013.04.028",
-            (_S.NONE, 0, 7),
+            (_S.NO_DEPRESSION, 0, 7),
             (_S.MILD, 8, 16),
             (_S.MODERATE, 17, 23),
             (_S.SEVERE, 24, 52),
@@ -437,7 +509,7 @@ HAMD17 = Instrument(
             "older_convention",
             TableStatus.CONVENTION,
             "older convention quoted by clinical pages (reference §7.4)",
-            (_S.NONE, 0, 9),
+            (_S.NO_DEPRESSION, 0, 9),
             (_S.MILD, 10, 13),
             (_S.MILD_TO_MODERATE, 14, 17),
             (_S.MODERATE_TO_SEVERE, 18, 52),
@@ -448,15 +520,26 @@ HAMD17 = Instrument(
             ),
         ),
     ),
-    remission_below=8,
+    safety_item=SafetyItem(
+        number=3,
+        asks="suicide (0 absent, 1 life not worth living, 2 wishes to be dead, "
+        "3 suicidal ideas or gesture, 4 attempts at suicide)",
+        flag_at_least=1,
+        source=(
+            "Hamilton 1960 anchors as reproduced by HAM-D-17 scoring pages; a rating of "
+            "1 or more calls for the same follow-up as a positive PHQ-9 item 9 "
+            "(secondary sources, reference §7.1)"
+        ),
+    ),
+    remission_at_most=7,
     remission_source="HAM-D17 total of 7 or less (1991 consensus conference; reference §7.2)",
 )
 """The 17-item Hamilton Depression Rating Scale, clinician-rated, total 0-52.
 
 There is no single official banding (reference §7.1, §7.4): the default table
-is the empirical one of Zimmerman et al. 2013.  Item 3 rates suicide, but the
-library flags no HAM-D17 item as a safety item (the reference names safety
-items only for the PHQ-9 and the BDI-II).
+is the empirical one of Zimmerman et al. 2013, whose lowest band is "no
+depression".  Item 3 (suicide, rated 0-4) is the safety item: a rating of 1
+or more flags, although a total with it at 4 can be "mild".
 """
 
 BDI2 = Instrument(
@@ -488,8 +571,16 @@ BDI2 = Instrument(
         ),
     ),
     lettered_items=(16, 18),
-    safety_items=(9,),
-    remission_below=14,
+    safety_item=SafetyItem(
+        number=9,
+        asks="suicidal thoughts or wishes",
+        flag_at_least=1,
+        source=(
+            "reviewed on its own whenever endorsed, i.e. any answer above 0 (secondary "
+            "sources, reference §7.1: BDI-II scoring pages)"
+        ),
+    ),
+    remission_at_most=13,
     remission_source=(
         "convention: a total in the manual's minimal band (13 or less); the "
         "reference names no BDI-II remission definition"
@@ -507,6 +598,13 @@ INSTRUMENTS: Mapping[InstrumentId, Instrument] = MappingProxyType(
     {i.id: i for i in (PHQ9, GAD7, HAMD17, BDI2)}
 )
 
+#: The highest total of any built-in instrument (BDI-II, 63): the declared
+#: bound of every total; each instrument's own range is checked against it.
+_HIGHEST_TOTAL = max(i.max_total for i in INSTRUMENTS.values())
+
+#: The highest answer to any item of a built-in instrument (HAM-D17, 4).
+_HIGHEST_ANSWER = max(max(i.item_max) for i in INSTRUMENTS.values())
+
 
 def _resolve(instrument: Any) -> Instrument:
     if isinstance(instrument, Instrument):
@@ -521,9 +619,10 @@ def _resolve(instrument: Any) -> Instrument:
             "$.instrument",
             "invalid_value",
             "Unknown instrument; use one of " + ", ".join(i.value for i in InstrumentId) + ".",
+            instrument,
         )
     raise ValidationError.single(
-        "$.instrument", "wrong_type", "Expected one of the instruments, e.g. PHQ9."
+        "$.instrument", "wrong_type", "Expected one of the instruments, e.g. PHQ9.", instrument
     )
 
 
@@ -533,7 +632,8 @@ def _answer_issue(info: Instrument, index: int, answer: int | str) -> Issue | No
     path = f"$.items[{index}]"
     if isinstance(answer, str):
         if number not in info.lettered_items:
-            return Issue(path, "wrong_type", f"Item {number} of the {info.name} takes a number.")
+            message = f"Item {number} of the {info.name} takes a number."
+            return Issue(path, "wrong_type", message, answer)
         if answer not in BDI2_LETTER_ANSWERS:
             return Issue(
                 path,
@@ -541,6 +641,7 @@ def _answer_issue(info: Instrument, index: int, answer: int | str) -> Issue | No
                 f"Item {number} of the {info.name} takes 0-3 or one of "
                 + ", ".join(BDI2_LETTER_ANSWERS)
                 + ".",
+                answer,
             )
         return None
     if not 0 <= answer <= info.item_max[index]:
@@ -548,6 +649,7 @@ def _answer_issue(info: Instrument, index: int, answer: int | str) -> Issue | No
             path,
             "out_of_range",
             f"Item {number} of the {info.name} must be between 0 and {info.item_max[index]}.",
+            answer,
         )
     return None
 
@@ -562,7 +664,7 @@ def _item_issues(info: Instrument, items: tuple[int | str, ...]) -> list[Issue]:
             Issue(
                 "$.items",
                 "wrong_item_count",
-                f"The {info.name} has {info.item_count} items, not {len(items)}.",
+                f"The {info.name} has {info.item_count} items; give one answer for each.",
             )
         ]
     found = (_answer_issue(info, index, answer) for index, answer in enumerate(items))
@@ -587,8 +689,53 @@ def _total_issue(info: Instrument, total: int) -> Issue | None:
             "$.total",
             "out_of_range",
             f"A {info.name} total must be between 0 and {info.max_total}.",
+            total,
         )
     return None
+
+
+def _safety_bounds(info: Instrument, item: SafetyItem, total: int) -> tuple[int, int]:
+    """The lowest and highest answer to the safety item that a total in range allows."""
+    top = info.item_max[item.number - 1]
+    others = info.max_total - top
+    return max(0, total - others), min(top, total)
+
+
+def _safety_answer_issues(
+    info: Instrument, items: tuple[int | str, ...] | None, total: int, answer: int
+) -> Iterator[Issue]:
+    """Problems with a safety answer stored beside a total (messages quote no value)."""
+    item = info.safety_item
+    if item is None:
+        message = f"The {info.name} has no safety item."
+        yield Issue("$.safety_item", "no_safety_item", message, answer)
+        return
+    if items is not None:
+        yield Issue(
+            "$.safety_item",
+            "safety_item_with_items",
+            "The safety item's answer is already among the items; give it only there.",
+            answer,
+        )
+        return
+    top = info.item_max[item.number - 1]
+    if answer > top:
+        yield Issue(
+            "$.safety_item",
+            "out_of_range",
+            f"Item {item.number} of the {info.name}, its safety item, must be between 0 and {top}.",
+            answer,
+        )
+        return
+    if _total_issue(info, total) is None:
+        low, high = _safety_bounds(info, item, total)
+        if not low <= answer <= high:
+            yield Issue(
+                "$.total",
+                "total_mismatch",
+                "The total cannot be reached with the safety item answered as given beside it.",
+                total,
+            )
 
 
 # --------------------------------------------------------------------------
@@ -613,11 +760,21 @@ class Score:
         doc="The answer to each item in item order, or null when only the total is known. "
         "BDI-II items 16 and 18 may hold a lettered answer such as '2a'.",
     )
-    total: int = field(doc="The total score.")
+    total: int = field(ge=0, le=_HIGHEST_TOTAL, doc="The total score.")
+    safety_item: int | None = field(
+        default=None,
+        ge=0,
+        le=_HIGHEST_ANSWER,
+        doc="The answer to the instrument's safety item (PHQ-9 item 9, BDI-II item 9, "
+        "HAM-D17 item 3) recorded beside a total; null when it is not known, and null "
+        "when the items are given (the answer is then among them).",
+    )
 
     def _invariants(self) -> Iterator[Issue]:
         info = INSTRUMENTS[self.instrument]
         items = self.items
+        if self.safety_item is not None:
+            yield from _safety_answer_issues(info, items, self.total, self.safety_item)
         if items is not None and _plainly_valid(info, items, self.total):
             return
         total_issue = _total_issue(info, self.total)
@@ -630,7 +787,8 @@ class Score:
                     yield Issue(
                         "$.total",
                         "total_mismatch",
-                        f"The total must equal the sum of the item scores ({expected}).",
+                        "The total must equal the sum of the item scores.",
+                        self.total,
                     )
         if total_issue is not None:
             yield total_issue
@@ -658,42 +816,115 @@ class Score:
         return self.definition.default_table.severity(self.total)
 
     @property
-    def safety_flag(self) -> bool | None:
-        """Whether a safety item was answered above 0 (reference §7.1).
+    def safety_answer(self) -> int | None:
+        """The answer to the instrument's safety item, when the score records it.
 
-        ``True`` when PHQ-9 item 9 or BDI-II item 9 is above 0, whatever the
-        total; ``False`` when it is 0.  ``None`` means the score cannot tell:
-        only the total is known, or the instrument has no safety item (GAD-7,
-        HAM-D17).  Never read ``None`` as "no risk".
+        Read from the items, or from :attr:`safety_item` beside a total.
+        ``None`` when the score does not record it, or the instrument has no
+        safety item (GAD-7).
+
+        >>> score(PHQ9, [0] * 8 + [2]).safety_answer
+        2
+        >>> from_total(PHQ9, 12, safety_item=1).safety_answer
+        1
         """
-        safety = self.definition.safety_items
-        if self.items is None or not safety:
+        item = self.definition.safety_item
+        if item is None:
             return None
-        return any(_answer_value(self.items[n - 1]) > 0 for n in safety)
+        if self.items is not None:
+            return _answer_value(self.items[item.number - 1])
+        return self.safety_item
+
+    @property
+    def safety_flag(self) -> bool | None:
+        """Whether the safety item is positive: at or above its flag threshold (reference §7.1).
+
+        ``True`` when PHQ-9 item 9, BDI-II item 9 or HAM-D17 item 3 is 1 or
+        more, whatever the total; ``False`` when it is 0.  The answer comes
+        from the items or from the answer recorded beside a total
+        (:func:`from_total` with ``safety_item=``).  A total alone settles the
+        flag only at its extremes: a total of 0 means the item was 0, and a
+        total the other items cannot reach without it (PHQ-9 25 or more,
+        HAM-D17 49 or more, BDI-II 61 or more) means it was positive.
+        Otherwise ``None``: the score cannot tell, and ``None`` never means "no
+        risk".  Always ``None`` for an instrument without a safety item (GAD-7).
+
+        >>> print(from_total(PHQ9, 22).safety_flag)
+        None
+        >>> from_total(PHQ9, 22, safety_item=0).safety_flag
+        False
+        >>> from_total(PHQ9, 27).safety_flag
+        True
+        """
+        info = self.definition
+        item = info.safety_item
+        if item is None:
+            return None
+        answer = self.safety_answer
+        if answer is not None:
+            return answer >= item.flag_at_least
+        low, high = _safety_bounds(info, item, self.total)
+        if low >= item.flag_at_least:
+            return True
+        if high < item.flag_at_least:
+            return False
+        return None
 
 
 @model
 class Measurement:
     """A score taken on a given day, optionally tied to a numbered session.
 
+    ``risk_assessed_on`` records that a suicide-risk assessment was done, and
+    when, so a positive screening score can be answered without a session
+    record (a risk assessment that day clears a positive safety item for
+    :func:`iptkit.check`).  It cannot be before ``taken_on`` (``out_of_order``).
+
     >>> m = Measurement(taken_on=dt.date(2025, 3, 4), session_number=1,
     ...                 score=from_total(GAD7, 12))
     >>> m.score.severity.value
     'moderate'
+    >>> screen = Measurement(taken_on=dt.date(2025, 3, 4),
+    ...                      score=from_total(PHQ9, 14, safety_item=1),
+    ...                      risk_assessed_on=dt.date(2025, 3, 4))
+    >>> screen.score.safety_flag, screen.risk_assessed_on.isoformat()
+    (True, '2025-03-04')
     """
 
     taken_on: dt.date = field(doc="The day the measure was completed.")
     session_number: int | None = field(
         default=None,
         ge=1,
+        le=1000,
         doc="Number of the session it belongs to; null when taken outside a session.",
     )
+    session_kind: SessionKind = field(
+        default=SessionKind.ACUTE,
+        doc="Kind of that session: session_number 2 of maintenance is M2, not acute session 2.",
+    )
     score: Score = field(doc="The score.")
+    risk_assessed_on: dt.date | None = field(
+        default=None,
+        doc="The day a suicide-risk assessment followed this measure; null when none is "
+        "recorded with it.",
+    )
+
+    def _invariants(self) -> Iterator[Issue]:
+        if self.risk_assessed_on is not None and self.risk_assessed_on < self.taken_on:
+            yield Issue(
+                "$.risk_assessed_on",
+                "out_of_order",
+                "A risk assessment recorded with a measure cannot be dated before the "
+                "measure was taken.",
+                self.risk_assessed_on,
+            )
 
 
 def _items_tuple(items: Any) -> tuple[Any, ...]:
     if isinstance(items, str | bytes | bytearray) or not isinstance(items, Sequence):
-        raise ValidationError.single("$.items", "wrong_type", "Expected a list of item answers.")
+        raise ValidationError.single(
+            "$.items", "wrong_type", "Expected a list of item answers.", items
+        )
     return tuple(items)
 
 
@@ -727,7 +958,7 @@ def score(instrument: Instrument | InstrumentId | str, items: Sequence[int | str
     info = _resolve(instrument)
     answers = _items_tuple(items)
     issues = [
-        Issue(f"$.items[{index}]", "wrong_type", "Expected a whole number.")
+        Issue(f"$.items[{index}]", "wrong_type", "Expected a whole number.", answer)
         for index, answer in enumerate(answers)
         if type(answer) is not int and type(answer) is not str
     ]
@@ -741,18 +972,36 @@ def score(instrument: Instrument | InstrumentId | str, items: Sequence[int | str
     return Score(instrument=info.id, items=answers, total=sum(_answer_value(a) for a in answers))
 
 
-def from_total(instrument: Instrument | InstrumentId | str, total: int) -> Score:
-    """Record a score known only by its total (items unknown).
+def from_total(
+    instrument: Instrument | InstrumentId | str, total: int, *, safety_item: int | None = None
+) -> Score:
+    """Record a score known only by its total, with its safety item's answer if known.
+
+    Args:
+        instrument: e.g. :data:`PHQ9`, its :class:`InstrumentId`, or the
+            identifier as text (``"phq9"``).
+        total: the total score.
+        safety_item: the answer to the instrument's safety item (PHQ-9 item 9,
+            BDI-II item 9, HAM-D17 item 3), stored beside the total so that
+            :attr:`Score.safety_flag` can tell; ``None`` when it is not known.
 
     >>> from_total(HAMD17, 18).severity.value
     'moderate'
+    >>> s = from_total(HAMD17, 8, safety_item=4)
+    >>> s.severity.value, s.safety_flag
+    ('mild', True)
 
     Raises:
         ValidationError: the total is not a whole number (``$.total``,
-            ``wrong_type``) or outside the instrument's range (``out_of_range``).
+            ``wrong_type``) or outside the instrument's range
+            (``out_of_range``); the safety answer is not a whole number
+            (``$.safety_item``, ``wrong_type``), outside the item's range
+            (``out_of_range``), given for an instrument without a safety item
+            (``no_safety_item``), or more than the total or too low for it
+            (``$.total``, ``total_mismatch``).
     """
     info = _resolve(instrument)
-    return Score(instrument=info.id, items=None, total=total)
+    return Score(instrument=info.id, items=None, total=total, safety_item=safety_item)
 
 
 def severity_of(
@@ -778,7 +1027,7 @@ def severity_of(
     info = _resolve(instrument)
     chosen = info.table(table)
     if type(total) is not int:
-        raise ValidationError.single("$.total", "wrong_type", "Expected a whole number.")
+        raise ValidationError.single("$.total", "wrong_type", "Expected a whole number.", total)
     issue = _total_issue(info, total)
     if issue is not None:
         raise ValidationError((issue,))
@@ -799,12 +1048,31 @@ def _exact(value: float) -> Fraction:
     return Fraction(repr(value))
 
 
+def _sd_issues(value: float, path: str) -> list[Issue]:
+    if value > 0:
+        return []
+    return [Issue(path, "out_of_range", "The standard deviation must be above 0.", value)]
+
+
+def _reliability_issues(value: float, path: str) -> list[Issue]:
+    if 0 <= value < 1:
+        return []
+    message = "Test-retest reliability must be at least 0 and below 1."
+    return [Issue(path, "out_of_range", message, value)]
+
+
+#: Field rule of a standard deviation: above 0.
+_above_zero = Rule(_sd_issues, lambda value: value > 0)
+#: Field rule of a test-retest reliability: at least 0 and below 1.
+_reliability_in_range = Rule(_reliability_issues, lambda value: 0 <= value < 1)
+
+
 @model
 class Change:
     """The change from a baseline score to a follow-up score of the same instrument.
 
     Thresholds are stored with the change, so a stored change means the same
-    thing when read back.  ``None`` for ``remission_below``,
+    thing when read back.  ``None`` for ``remission_at_most``,
     ``reliability_sd`` or ``test_retest`` means "the instrument's own value".
 
     >>> c = change(from_total(PHQ9, 16), from_total(PHQ9, 8))
@@ -823,18 +1091,21 @@ class Change:
         le=1,
         doc="Smallest drop (as a fraction of baseline) that is a partial response.",
     )
-    remission_below: int | None = field(
+    remission_at_most: int | None = field(
         default=None,
         ge=0,
-        doc="A follow-up total below this is a remission; null for the instrument's own.",
+        le=_HIGHEST_TOTAL,
+        doc="A follow-up total at or below this is a remission; null for the instrument's own.",
     )
     reliability_sd: float | None = field(
         default=None,
         doc="Standard deviation for the reliable-change index; null for the instrument's.",
+        rules=[_above_zero],
     )
     test_retest: float | None = field(
         default=None,
         doc="Test-retest reliability for the reliable-change index; null for the instrument's.",
+        rules=[_reliability_in_range],
     )
 
     def _invariants(self) -> Iterator[Issue]:
@@ -850,13 +1121,14 @@ class Change:
                 "invalid_range",
                 "The partial-response drop cannot exceed the response drop.",
             )
-        if self.remission_below is not None:
-            limit = self.baseline.definition.max_total + 1
-            if self.remission_below > limit:
+        if self.remission_at_most is not None:
+            limit = self.baseline.definition.max_total
+            if self.remission_at_most > limit:
                 yield Issue(
-                    "$.remission_below",
+                    "$.remission_at_most",
                     "out_of_range",
-                    f"Remission below must be between 0 and {limit}.",
+                    f"Remission at most must be between 0 and {limit}.",
+                    self.remission_at_most,
                 )
         if (self.reliability_sd is None) != (self.test_retest is None):
             missing = "$.test_retest" if self.test_retest is None else "$.reliability_sd"
@@ -865,16 +1137,6 @@ class Change:
                 "incomplete_reliability",
                 "The reliable-change index needs both a standard deviation and a "
                 "test-retest reliability.",
-            )
-        if self.reliability_sd is not None and not self.reliability_sd > 0:
-            yield Issue(
-                "$.reliability_sd", "out_of_range", "The standard deviation must be above 0."
-            )
-        if self.test_retest is not None and not 0 <= self.test_retest < 1:
-            yield Issue(
-                "$.test_retest",
-                "out_of_range",
-                "Test-retest reliability must be at least 0 and below 1.",
             )
 
     @property
@@ -921,20 +1183,39 @@ class Change:
         return _exact(self.partial_drop) <= drop < _exact(self.response_drop)
 
     @property
+    def effective_remission_at_most(self) -> int | None:
+        """The remission threshold in use (inclusive): the stored one or the instrument's."""
+        if self.remission_at_most is not None:
+            return self.remission_at_most
+        return self.baseline.definition.remission_at_most
+
+    @property
+    def remission_below(self) -> int | None:
+        """Deprecated: :attr:`remission_at_most` plus one (an exclusive threshold).
+
+        Kept for one release; reading it emits a :class:`DeprecationWarning`.
+        """
+        _deprecated("Change.remission_below", "Change.remission_at_most")
+        return None if self.remission_at_most is None else self.remission_at_most + 1
+
+    @property
     def effective_remission_below(self) -> int | None:
-        """The remission threshold in use: the stored one or the instrument's."""
-        if self.remission_below is not None:
-            return self.remission_below
-        return self.baseline.definition.remission_below
+        """Deprecated: :attr:`effective_remission_at_most` plus one.
+
+        Kept for one release; reading it emits a :class:`DeprecationWarning`.
+        """
+        _deprecated("Change.effective_remission_below", "Change.effective_remission_at_most")
+        threshold = self.effective_remission_at_most
+        return None if threshold is None else threshold + 1
 
     @property
     def remission(self) -> bool | None:
-        """Whether the follow-up total lies below the remission threshold.
+        """Whether the follow-up total is at or below the remission threshold.
 
         ``None`` only when neither the change nor the instrument has one.
         """
-        threshold = self.effective_remission_below
-        return None if threshold is None else self.follow_up.total < threshold
+        threshold = self.effective_remission_at_most
+        return None if threshold is None else self.follow_up.total <= threshold
 
     @property
     def reliable_change_index(self) -> float | None:
@@ -972,9 +1253,10 @@ def change(
     *,
     response_drop: float = 0.5,
     partial_drop: float = 0.25,
-    remission_below: int | None = None,
+    remission_at_most: int | None = None,
     reliability_sd: float | None = None,
     test_retest: float | None = None,
+    remission_below: int | None = None,
 ) -> Change:
     """Compare a follow-up score with a baseline score (reference §7.2).
 
@@ -985,12 +1267,15 @@ def change(
             as a response (default one half; exactly one half counts).
         partial_drop: smallest drop that counts as a partial response
             (default one quarter).
-        remission_below: a follow-up total below this is a remission;
-            ``None`` for the instrument's own (PHQ-9 5, HAM-D17 8, i.e. 7 or
-            less; GAD-7 5 and BDI-II 14 by convention).
+        remission_at_most: a follow-up total at or below this is a remission
+            (inclusive); ``None`` for the instrument's own (PHQ-9 4, HAM-D17
+            7; GAD-7 4 and BDI-II 13 by convention).
         reliability_sd: standard deviation of totals, for the reliable-change
             index; give it with ``test_retest``, both from a cited source.
         test_retest: test-retest reliability, for the reliable-change index.
+        remission_below: deprecated exclusive spelling of the remission
+            threshold (``remission_below=n`` is ``remission_at_most=n - 1``);
+            kept for one release, with a :class:`DeprecationWarning`.
 
     Returns:
         The change, with its percent, response, partial response, remission
@@ -999,20 +1284,53 @@ def change(
     Raises:
         ValidationError: the scores are of different instruments
             (``$.follow_up.instrument``, ``instrument_mismatch``), or a
-            threshold is out of range.
+            threshold is out of range; both ``remission_at_most`` and the
+            deprecated ``remission_below`` are given (``$.remission_below``,
+            ``invalid_value``).
 
     >>> c = change(score(PHQ9, [2] * 9), from_total(PHQ9, 4))
     >>> float(c.percent), c.response, c.remission
     (77.77777777777777, True, True)
-    >>> change(from_total(HAMD17, 20), from_total(HAMD17, 7), remission_below=7).remission
+    >>> change(from_total(HAMD17, 20), from_total(HAMD17, 7), remission_at_most=6).remission
     False
     """
+    if remission_below is not None:
+        _deprecated("change(remission_below=...)", "change(remission_at_most=...)")
+        remission_at_most = _from_exclusive(remission_below, remission_at_most)
     return Change(
         baseline=baseline,
         follow_up=follow_up,
         response_drop=_as_float(response_drop),
         partial_drop=_as_float(partial_drop),
-        remission_below=remission_below,
+        remission_at_most=remission_at_most,
         reliability_sd=_as_float(reliability_sd),
         test_retest=_as_float(test_retest),
     )
+
+
+def _from_exclusive(below: Any, at_most: int | None) -> int:
+    """The inclusive threshold for the deprecated exclusive ``remission_below``.
+
+    Raises:
+        ValidationError: at ``$.remission_below``: both spellings given
+            (``invalid_value``), not a whole number (``wrong_type``), or below
+            1, which no inclusive threshold can say (``out_of_range``).
+    """
+    path = "$.remission_below"
+    if at_most is not None:
+        raise ValidationError.single(
+            path,
+            "invalid_value",
+            "Give remission_at_most only; remission_below is its deprecated spelling.",
+            below,
+        )
+    if type(below) is not int:
+        raise ValidationError.single(path, "wrong_type", "Expected a whole number.", below)
+    if below < 1:
+        raise ValidationError.single(
+            path,
+            "out_of_range",
+            "Remission below must be at least 1; use remission_at_most.",
+            below,
+        )
+    return below - 1

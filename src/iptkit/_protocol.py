@@ -16,18 +16,28 @@ import enum
 from collections.abc import Iterator
 
 from iptkit._errors import Issue, ValidationError
-from iptkit._focus import FocusArea
-from iptkit._model import field, model
+from iptkit._focus import (
+    CLASSIC_FOCUS_AREAS,
+    Alias,
+    FocusArea,
+    parse_spelling,
+    spelling_lookup,
+)
+from iptkit._model import distinct, field, model
 
 __all__ = [
     "ADOLESCENT",
     "BRIEF",
     "BUILTIN_PROTOCOLS",
+    "COMMUNITY_GROUP",
     "COUNSELING",
     "GROUP",
+    "IPSRT",
     "IPT_UK",
+    "PHASE_ALIASES",
     "STANDARD",
     "STUART",
+    "WHO_GROUP",
     "Format",
     "Frequency",
     "Phase",
@@ -54,8 +64,62 @@ class Phase(enum.Enum):
         """Position of the phase in a course (0 for initial ... 3 for maintenance)."""
         return _PHASE_ORDER[self]
 
+    @classmethod
+    def parse(cls, text: str) -> Phase:
+        """Read a phase from its value or a common human spelling.
+
+        Case, hyphens, underscores and spacing do not matter, and a trailing
+        word "phase" is ignored ("Initial phase").  The spellings accepted
+        besides the values, each with its source, are listed by
+        :meth:`aliases`; Stuart & Robertson's "conclusion" is the termination
+        phase.  A :class:`Phase` is returned as it is.
+
+        >>> Phase.parse("Conclusion")
+        <Phase.TERMINATION: 'termination'>
+        >>> Phase.parse("middle phase")
+        <Phase.MIDDLE: 'middle'>
+
+        Raises:
+            ValidationError: ``text`` is not text (``wrong_type``) or is not a
+                phase or a known spelling of one (``invalid_value``).  The
+                message never quotes the text; the issue keeps it as its
+                ``input``.
+        """
+        return parse_spelling(cls, _PHASE_LOOKUP, text, "a phase", ignore_suffix=" phase")
+
+    @classmethod
+    def aliases(cls) -> tuple[Alias[Phase], ...]:
+        """Every human spelling :meth:`parse` reads besides the values, with its source."""
+        return PHASE_ALIASES
+
 
 _PHASE_ORDER = {phase: index for index, phase in enumerate(Phase)}
+
+#: Every human spelling of a phase that :meth:`Phase.parse` reads, with its
+#: source (domain reference §1, §3.1, §4 and §9).  The values themselves are
+#: read too and are not listed.  The one home of these spellings: the table in
+#: the documentation is tested against it.
+PHASE_ALIASES: tuple[Alias[Phase], ...] = (
+    Alias(
+        "conclusion",
+        Phase.TERMINATION,
+        "§1, §3.1, §9: Stuart & Robertson, 2nd ed. (IPT Institute) [M]",
+    ),
+    Alias(
+        "conclusion of acute treatment",
+        Phase.TERMINATION,
+        "§1, §3.1: Stuart & Robertson, 2nd ed. (IPT Institute) [M]",
+    ),
+    Alias(
+        "concluding acute treatment",
+        Phase.TERMINATION,
+        "§3.2: Stuart & Robertson, chapter title (taylorfrancis.com) [M]",
+    ),
+    Alias("intermediate", Phase.MIDDLE, "§4: IPSRT, ipsrt.org [S]"),
+    Alias("preventive", Phase.MAINTENANCE, "§4: IPSRT, after Frank's book [U]"),
+)
+
+_PHASE_LOOKUP = spelling_lookup(Phase, PHASE_ALIASES)
 
 #: The phases of the acute course, in order (maintenance comes after it).
 ACUTE_PHASES = (Phase.INITIAL, Phase.MIDDLE, Phase.TERMINATION)
@@ -85,12 +149,22 @@ class PhaseRule:
 
     The middle phase takes the sessions in between.  In a course too short for
     the full lengths, both are shortened (the longer one first, termination on
-    a tie) until at least one middle session remains; each phase keeps at least
-    one session.
+    a tie) until at least ``min_middle`` middle sessions remain (one by
+    default) or both are down to one session; each phase keeps at least one
+    session.
+
+    >>> PhaseRule(initial=3, termination=2, min_middle=4)
+    PhaseRule(initial=3, termination=2, min_middle=4)
     """
 
     initial: int = field(ge=1, le=20, doc="Sessions in the initial phase.")
     termination: int = field(ge=1, le=20, doc="Sessions in the termination phase.")
+    min_middle: int = field(
+        default=1,
+        ge=1,
+        le=20,
+        doc="Fewest middle sessions a short course keeps, shortening the other phases for them.",
+    )
 
 
 @model
@@ -125,7 +199,10 @@ class Protocol:
     max_minutes: int = field(ge=1, le=480, doc="Longest usual session, in minutes.")
     default_frequency: Frequency = Frequency.WEEKLY
     frequencies: tuple[Frequency, ...] = field(
-        default=(Frequency.WEEKLY,), min_len=1, doc="Frequencies the variant allows."
+        default=(Frequency.WEEKLY,),
+        min_len=1,
+        doc="Frequencies the variant allows.",
+        rules=[distinct("A frequency is listed twice.", each=False)],
     )
     format: Format = Format.INDIVIDUAL
     pre_treatment: bool = field(
@@ -135,9 +212,18 @@ class Protocol:
     )
     phase_rule: PhaseRule = field(default=PhaseRule(initial=3, termination=3))
     focus_areas: tuple[FocusArea, ...] = field(
-        default=tuple(FocusArea), min_len=1, doc="Focus areas the variant recognises."
+        default=CLASSIC_FOCUS_AREAS,
+        min_len=1,
+        doc="Focus areas the variant recognises (by default the four of Weissman et al.).",
+        rules=[distinct("A focus area is listed twice.", each=False)],
     )
     max_focus_areas: int = field(default=2, ge=1, le=4, doc="Most focus areas per course.")
+    min_age: int | None = field(
+        default=None, ge=0, le=120, doc="Youngest age in years the variant is for, if it says."
+    )
+    max_age: int | None = field(
+        default=None, ge=0, le=120, doc="Oldest age in years the variant is for, if it says."
+    )
 
     def _invariants(self) -> Iterator[Issue]:
         if not self.min_sessions <= self.typical_sessions <= self.max_sessions:
@@ -157,15 +243,31 @@ class Protocol:
                 "$.default_frequency",
                 "invalid_value",
                 "The default frequency must be one of the allowed frequencies.",
+                self.default_frequency,
             )
-        if len(set(self.frequencies)) != len(self.frequencies):
-            yield Issue("$.frequencies", "duplicate_value", "A frequency is listed twice.")
-        if len(set(self.focus_areas)) != len(self.focus_areas):
-            yield Issue("$.focus_areas", "duplicate_value", "A focus area is listed twice.")
+        if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
+            yield Issue(
+                "$.max_age",
+                "invalid_range",
+                "The oldest age cannot be below the youngest.",
+            )
 
     def allows_total(self, total: int) -> bool:
         """Whether ``total`` acute sessions lie within the variant's range."""
         return self.min_sessions <= total <= self.max_sessions
+
+    def allows_age(self, age: int) -> bool:
+        """Whether a patient ``age`` years old lies within the variant's age range.
+
+        A bound the protocol does not give is no limit.
+
+        >>> from iptkit.protocols import ADOLESCENT, STANDARD
+        >>> ADOLESCENT.allows_age(11), ADOLESCENT.allows_age(18), STANDARD.allows_age(11)
+        (False, True, True)
+        """
+        if self.min_age is not None and age < self.min_age:
+            return False
+        return self.max_age is None or age <= self.max_age
 
 
 def phase_lengths(total: int, protocol: Protocol) -> tuple[int, int, int]:
@@ -185,13 +287,15 @@ def phase_lengths(total: int, protocol: Protocol) -> tuple[int, int, int]:
             "$.total",
             "out_of_range",
             f"A course needs at least {MIN_ACUTE_SESSIONS} acute sessions to have every phase.",
+            total,
         )
-    initial = protocol.phase_rule.initial
-    termination = protocol.phase_rule.termination
-    # Shorten the longer phase first (termination on a tie) until a middle
-    # session remains; both stay at least one session long.
-    while initial + termination > total - 1:
-        if termination >= initial:
+    rule = protocol.phase_rule
+    initial, termination = rule.initial, rule.termination
+    # Shorten the longer phase first (termination on a tie) until the middle
+    # phase has its minimum (one session unless the rule says more); both
+    # stay at least one session long.
+    while initial + termination > total - rule.min_middle and initial + termination > 2:
+        if termination >= initial and termination > 1:
             termination -= 1
         else:
             initial -= 1
@@ -221,6 +325,7 @@ def phase_of(number: int, total: int, protocol: Protocol | None = None) -> Phase
             "$.number",
             "out_of_range",
             f"Session number must be between 1 and {total}.",
+            number,
         )
     if number <= initial:
         return Phase.INITIAL
@@ -282,21 +387,27 @@ STUART = Protocol(
     population="Adults, wide range of conditions (IPT Institute)",
     min_sessions=6,
     typical_sessions=12,
-    max_sessions=20,
+    max_sessions=17,
     min_minutes=50,
     max_minutes=60,
     default_frequency=Frequency.WEEKLY,
     frequencies=(Frequency.WEEKLY,),
-    phase_rule=PhaseRule(initial=3, termination=2),
+    phase_rule=PhaseRule(initial=3, termination=2, min_middle=4),
     focus_areas=(FocusArea.GRIEF, FocusArea.ROLE_DISPUTE, FocusArea.ROLE_TRANSITION),
 )
 """Stuart & Robertson, *Interpersonal Psychotherapy: A Clinician's Guide* (2nd ed., ch. 3).
 
-Initial phase 1-3 sessions, middle 4-12, "conclusion of acute treatment" 1-2
-sessions (lengths); then maintenance per contract.  Three problem areas:
-interpersonal sensitivity is a complicating factor, not a focus.  The typical
-12 sessions and the 50-60 minute sessions are conventions [C]; the 6-20
-range spans the implied acute total and the range a review cites.
+Phase lengths (domain reference §3.1, §4): initial phase 1-3 sessions, middle
+4-12, "conclusion of acute treatment" 1-2; then maintenance per contract.
+Those lengths imply an acute course of 6 (1 + 4 + 1) to 17 (3 + 12 + 2)
+sessions, which is the range here; the 8-20 a review cites (§4) is a
+secondary reading and would need a middle phase longer than 12 sessions, so
+it is not used.  The phase rule keeps every allowed total within the
+lengths: 3 initial and 2 conclusion sessions when they fit, and at least 4
+middle sessions, shortening the other two phases for them (6 sessions are
+1 / 4 / 1, 9 are 3 / 4 / 2, 17 are 3 / 12 / 2).  Three problem areas:
+interpersonal sensitivity is a complicating factor, not a focus.  The
+typical 12 sessions and the 50-60 minute sessions are conventions [C].
 """
 
 ADOLESCENT = Protocol(
@@ -310,12 +421,15 @@ ADOLESCENT = Protocol(
     default_frequency=Frequency.WEEKLY,
     frequencies=(Frequency.WEEKLY,),
     phase_rule=PhaseRule(initial=4, termination=4),
+    min_age=12,
+    max_age=18,
 )
 """IPT for depressed adolescents (Mufson et al.; Columbia, CEBC, NREPP listings).
 
 12 weekly sessions (up to 16) of 35-50 minutes, with a parent taking part in
 the first session, a middle-phase joint session when the focus involves a
-parent, and the end.  Phases 1-4 / 5-8 / 9-12 as commonly taught; not
+parent, and the end.  For adolescents aged 12-18 (§4; the ages are
+inclusive here).  Phases 1-4 / 5-8 / 9-12 as commonly taught; not
 confirmed in the manual text retrieved [C].
 """
 
@@ -340,7 +454,7 @@ the 2-session termination phase and the 45-50 minute sessions are
 conventions [C].
 """
 
-GROUP = Protocol(
+WHO_GROUP = Protocol(
     name="group",
     population="Adults with depression in low-resource settings (WHO Group IPT)",
     min_sessions=8,
@@ -354,12 +468,44 @@ GROUP = Protocol(
     pre_treatment=True,
     phase_rule=PhaseRule(initial=2, termination=2),
 )
-"""WHO Group Interpersonal Therapy for depression (WHO 2016).
+"""WHO Group Interpersonal Therapy for depression (WHO 2016; ISRCTN15091477).
 
 An individual pre-group meeting, then 8 weekly group sessions in initial,
-middle and termination phases.  The manual's phase-to-session mapping was not
-retrieved: the 2 / 4 / 2 split and the 90-minute sessions are
-conventions [C].
+middle and termination phases (§3.1, §4).  The manual's phase-to-session
+mapping was not retrieved: the 2 / 4 / 2 split and the 90-minute sessions
+are conventions [C].  Its name in documents stays ``"group"``, as stored
+records already spell it; for group programmes of other lengths see
+:data:`COMMUNITY_GROUP`.
+"""
+
+GROUP = WHO_GROUP
+"""The same protocol as :data:`WHO_GROUP` (WHO Group IPT, 8 sessions), under its earlier name."""
+
+COMMUNITY_GROUP = Protocol(
+    name="community_group",
+    population="Adults with depression in community group IPT programmes (8-16 weeks)",
+    min_sessions=8,
+    typical_sessions=12,
+    max_sessions=16,
+    min_minutes=60,
+    max_minutes=120,
+    default_frequency=Frequency.WEEKLY,
+    frequencies=(Frequency.WEEKLY,),
+    format=Format.GROUP,
+    phase_rule=PhaseRule(initial=3, termination=3),
+)
+"""Group IPT programmes for depression beyond WHO's 8 sessions (domain reference §4,
+"Other group IPT programmes").
+
+8 to 16 weekly group sessions in initial, middle and termination phases, as
+general group IPT runs them (mhpss.net group IPT resource), with 12 weeks
+the length StrongMinds runs in Africa (strongminds; mhinnovation.net) [S].
+No source in the reference gives session minutes or the phase boundaries:
+the 60-120 minute sessions and the 3 / … / 3 phase rule are
+conventions [C], as is leaving out a pre-group meeting.  A programme outside
+8-16 sessions (StrongMinds US runs 6 weeks; Wilfley's group IPT for eating
+disorders gives its last 5 sessions to termination) is a :class:`Protocol`
+you build, see the protocols guide.
 """
 
 COUNSELING = Protocol(
@@ -381,7 +527,47 @@ session as initial and the last as termination, and sessions of 20-30
 minutes, are conventions [C].
 """
 
+IPSRT = Protocol(
+    name="ipsrt",
+    population="Adults with bipolar I or II disorder (IPSRT); also used in major depression",
+    min_sessions=16,
+    typical_sessions=20,
+    max_sessions=24,
+    min_minutes=45,
+    max_minutes=60,
+    default_frequency=Frequency.WEEKLY,
+    frequencies=(Frequency.WEEKLY,),
+    phase_rule=PhaseRule(initial=4, termination=3),
+    focus_areas=(*CLASSIC_FOCUS_AREAS, FocusArea.LOSS_OF_HEALTHY_SELF),
+)
+"""Interpersonal and social rhythm therapy (IPSRT; Frank; ipsrt.org; domain reference §2.1, §4).
+
+An acute course of about 20 weekly sessions of 45-60 minutes, then
+optional maintenance (§4) [S].  Besides IPT's four problem areas it works on
+a fifth, grief for the lost healthy self
+(:attr:`~iptkit.FocusArea.LOSS_OF_HEALTHY_SELF`, §2.1) [S]; only protocols
+that list that area recognise it.  IPSRT names four stages: "initial" and
+"intermediate" (ipsrt.org), then preventive (maintenance) and final stages
+after Frank's book [U].  Here the initial stage is the initial phase, the
+intermediate stage the middle phase, and the preventive stage maintenance
+(:meth:`~iptkit.Phase.parse` reads "intermediate" and "preventive"); the
+acute course ends with a short termination phase.  The 16-24 range around
+the 20 weeks and the 4 initial / 3 termination sessions are
+conventions [C].
+"""
+
 #: Every built-in protocol, by name.
 BUILTIN_PROTOCOLS: dict[str, Protocol] = {
-    p.name: p for p in (STANDARD, IPT_UK, STUART, ADOLESCENT, BRIEF, GROUP, COUNSELING)
+    p.name: p
+    for p in (
+        STANDARD,
+        IPT_UK,
+        STUART,
+        ADOLESCENT,
+        BRIEF,
+        WHO_GROUP,
+        COMMUNITY_GROUP,
+        COUNSELING,
+        IPSRT,
+    )
 }

@@ -1,8 +1,9 @@
 """Symptom measures: PHQ-9, GAD-7, HAM-D17 and BDI-II (domain reference §7).
 
-Score an instrument from its item answers, or record a total alone; read the
-severity band from a named table; compare two scores for response, partial
-response, remission and reliable change.
+Score an instrument from its item answers, or record a total alone (with its
+safety item's answer when known); read the severity band from a named table
+and the safety flag; compare two scores for response, partial response,
+remission and reliable change.
 
 >>> from iptkit.measures import PHQ9, change, from_total, score
 >>> baseline = score(PHQ9, [2, 2, 2, 2, 2, 1, 1, 1, 1])
@@ -28,6 +29,7 @@ from iptkit._measures import (
     Instrument,
     InstrumentId,
     Measurement,
+    SafetyItem,
     Score,
     SeverityTable,
     SymptomSeverity,
@@ -51,6 +53,7 @@ __all__ = [
     "Instrument",
     "InstrumentId",
     "Measurement",
+    "SafetyItem",
     "Score",
     "SeverityTable",
     "SymptomSeverity",

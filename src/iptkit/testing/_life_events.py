@@ -8,7 +8,14 @@ from collections.abc import Sequence
 
 from hypothesis import strategies as st
 
-from iptkit._classify import STUART_RULES, WEISSMAN_RULES, FocusPair, RuleSet, TriggerRule
+from iptkit._classify import (
+    IPSRT_RULES,
+    STUART_RULES,
+    WEISSMAN_RULES,
+    FocusPair,
+    RuleSet,
+    TriggerRule,
+)
 from iptkit._focus import FocusArea
 from iptkit._life_events import LifeEvent, LifeEventKind
 from iptkit.testing._common import dates, private_text
@@ -77,13 +84,15 @@ def focus_pairs() -> st.SearchStrategy[FocusPair]:
 
 def builtin_rule_sets() -> st.SearchStrategy[RuleSet]:
     """One of the built-in rule sets, shrinking towards ``WEISSMAN_RULES``."""
-    return st.sampled_from((WEISSMAN_RULES, STUART_RULES))
+    return st.sampled_from((WEISSMAN_RULES, STUART_RULES, IPSRT_RULES))
 
 
 @st.composite
 def custom_rule_sets(draw: st.DrawFn) -> RuleSet:
     """User-defined rule sets with consistent tables."""
-    areas = tuple(draw(st.lists(st.sampled_from(FocusArea), min_size=1, max_size=4, unique=True)))
+    areas = tuple(
+        draw(st.lists(st.sampled_from(FocusArea), min_size=1, max_size=len(FocusArea), unique=True))
+    )
     rows = draw(
         st.lists(
             st.tuples(st.sampled_from(LifeEventKind), st.sampled_from(areas)),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from hypothesis import strategies as st
 
 from iptkit._measures import (
@@ -52,6 +54,9 @@ def scores(
 ) -> Score:
     """Valid scores, with item answers or with a total alone.
 
+    A total alone of an instrument with a safety item carries, or not, an
+    answer to that item that the total allows.
+
     Args:
         draw: supplied by hypothesis.
         instrument: keep to one instrument; any built-in one when ``None``.
@@ -64,18 +69,35 @@ def scores(
         answers = draw(item_answers(info))
         total = sum(BDI2_LETTER_ANSWERS[a] if isinstance(a, str) else a for a in answers)
         return Score(instrument=info.id, items=answers, total=total)
-    return Score(instrument=info.id, total=draw(st.integers(0, info.max_total)))
+    total = draw(st.integers(0, info.max_total))
+    safety = info.safety_item
+    answer: int | None = None
+    if safety is not None and draw(st.booleans()):
+        top = info.item_max[safety.number - 1]
+        others = info.max_total - top
+        answer = draw(st.integers(max(0, total - others), min(top, total)))
+    return Score(instrument=info.id, total=total, safety_item=answer)
 
 
+@st.composite
 def measurements(
+    draw: st.DrawFn,
     instrument: Instrument | InstrumentId | None = None,
-) -> st.SearchStrategy[Measurement]:
-    """Measurements on a day, tied to a session 1-30 or to none."""
-    return st.builds(
-        Measurement,
-        taken_on=dates(),
-        session_number=st.none() | st.integers(1, 30),
-        score=scores(instrument),
+) -> Measurement:
+    """Measurements on a day, tied to a session 1-30 or to none.
+
+    Some record a risk assessment, on the day the measure was taken or up
+    to a week later.
+    """
+    taken_on = draw(dates())
+    assessed: dt.date | None = None
+    if draw(st.booleans()):
+        assessed = taken_on + dt.timedelta(days=draw(st.integers(0, 7)))
+    return Measurement(
+        taken_on=taken_on,
+        session_number=draw(st.none() | st.integers(1, 30)),
+        score=draw(scores(instrument)),
+        risk_assessed_on=assessed,
     )
 
 
@@ -101,7 +123,7 @@ def changes(draw: st.DrawFn, instrument: Instrument | InstrumentId | None = None
         follow_up=follow_up,
         response_drop=drops[1] / 100,
         partial_drop=drops[0] / 100,
-        remission_below=draw(st.none() | st.integers(0, info.max_total + 1)),
+        remission_at_most=draw(st.none() | st.integers(0, info.max_total)),
         reliability_sd=None if reliability is None else reliability[0],
         test_retest=None if reliability is None else reliability[1],
     )

@@ -19,8 +19,13 @@ __all__ = ["builtin_protocols", "custom_protocols", "phase_rules", "protocols"]
 
 
 def phase_rules() -> st.SearchStrategy[PhaseRule]:
-    """Phase rules with 1-6 initial and termination sessions."""
-    return st.builds(PhaseRule, initial=st.integers(1, 6), termination=st.integers(1, 6))
+    """Phase rules with 1-6 initial and termination sessions and a middle of at least 1-6."""
+    return st.builds(
+        PhaseRule,
+        initial=st.integers(1, 6),
+        termination=st.integers(1, 6),
+        min_middle=st.integers(1, 6),
+    )
 
 
 def builtin_protocols() -> st.SearchStrategy[Protocol]:
@@ -34,7 +39,10 @@ def custom_protocols(draw: st.DrawFn) -> Protocol:
     counts = sorted(draw(st.lists(st.integers(MIN_ACUTE_SESSIONS, 40), min_size=3, max_size=3)))
     minutes = sorted(draw(st.lists(st.integers(15, 120), min_size=2, max_size=2)))
     frequencies = draw(st.lists(st.sampled_from(Frequency), min_size=1, max_size=4, unique=True))
-    areas = draw(st.lists(st.sampled_from(FocusArea), min_size=1, max_size=4, unique=True))
+    areas = draw(
+        st.lists(st.sampled_from(FocusArea), min_size=1, max_size=len(FocusArea), unique=True)
+    )
+    ages = sorted(draw(st.lists(st.integers(0, 120), min_size=2, max_size=2)))
     return Protocol(
         name=draw(st.from_regex(r"[a-z][a-z0-9_]{0,15}", fullmatch=True)),
         population=draw(private_text()),
@@ -50,6 +58,8 @@ def custom_protocols(draw: st.DrawFn) -> Protocol:
         phase_rule=draw(phase_rules()),
         focus_areas=tuple(areas),
         max_focus_areas=draw(st.integers(1, 4)),
+        min_age=draw(st.none() | st.just(ages[0])),
+        max_age=draw(st.none() | st.just(ages[1])),
     )
 
 
