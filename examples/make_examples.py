@@ -493,7 +493,7 @@ def missed_extension_maintenance() -> TreatmentCourse:
         content[f"M{number}"] = {
             "focus_areas": (FocusArea.ROLE_TRANSITION,),
             "techniques": (Technique.CLARIFICATION,),
-            "scores": (from_total(PHQ9, total),),
+            "scores": (from_total(PHQ9, total, safety_item=0),),
         }
     return TreatmentCourse(
         patient_id="EX-MEM-01",

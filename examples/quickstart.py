@@ -38,7 +38,7 @@ from iptkit import (
     TreatmentCourse,
     ValidationError,
 )
-from iptkit.measures import InstrumentId, change
+from iptkit.measures import InstrumentId
 
 #: The bundled example courses, written by ``examples/make_examples.py``.
 DATA = Path(__file__).resolve().parent / "data"
@@ -108,7 +108,7 @@ def show_course(path: Path) -> None:
     contract = course.contract
     print(f"\nLoaded {path.name}: course {course.patient_id}, protocol {course.protocol.name}.")
     if course.formulation is not None:
-        focus = ", ".join(area.value.replace("_", " ") for area in course.formulation.focus_areas)
+        focus = ", ".join(area.label for area in course.formulation.focus_areas)
         print(f"  Agreed focus: {focus}.")
     if course.schedule is not None:
         zone = ZoneInfo(course.schedule.zone)
@@ -120,17 +120,16 @@ def show_course(path: Path) -> None:
                 f"    {session.label:>3}  {local:%a %d %b %Y %H:%M}  "
                 f"{phase:<12} {session.status.value}"
             )
-    phq9 = [
-        (number, found)
-        for _, number, found in course.all_scores()
-        if number is not None and found.instrument is InstrumentId.PHQ9
-    ]
-    if len(phq9) >= 2:
-        (first, baseline), (last, final) = phq9[0], phq9[-1]
-        result = change(baseline, final)
+    outcome = course.outcomes().get(InstrumentId.PHQ9)
+    if outcome is not None:
+        result = outcome.change
+        baseline, final = result.baseline, result.follow_up
+        first = outcome.baseline.session
+        last = outcome.follow_up.session
         print(
-            f"  PHQ-9: {baseline.total} at session {first} ({baseline.severity.value}), "
-            f"{final.total} at session {last} ({final.severity.value}); "
+            f"  PHQ-9: {baseline.total} at {f'session {first}' if first else 'screening'} "
+            f"({baseline.severity.value}), {final.total} at "
+            f"{f'session {last}' if last else 'follow-up'} ({final.severity.value}); "
             f"{float(result.percent or 0):.0f}% lower, response {result.response}, "
             f"remission {result.remission}."
         )

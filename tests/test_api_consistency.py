@@ -236,7 +236,9 @@ class TestSeverityTableErrors:
 class TestBandForErrors:
     """band_for() and severity() raise ValidationError for a total outside the table."""
 
-    @pytest.mark.parametrize(("total", "severity"), [(0, "none"), (7, "none"), (52, "severe")])
+    @pytest.mark.parametrize(
+        ("total", "severity"), [(0, "no_depression"), (7, "no_depression"), (52, "severe")]
+    )
     def test_edges(self, total: int, severity: str) -> None:
         """Totals from 0 to the table's maximum have a band."""
         assert HAMD17.default_table.band_for(total).severity.value == severity

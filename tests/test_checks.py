@@ -110,7 +110,7 @@ def make_records(
 ) -> tuple[SessionRecord, ...]:
     """Weekly acute records 1..held attended, then ``planned`` more still planned.
 
-    Every held session is measured (PHQ-9 total 10); the sick role is given at
+    Every held session is measured (PHQ-9 total 10, item 9 at 0); the sick role is given at
     session 1, the ending raised from three sessions before the end, and
     maintenance discussed at the last contracted session.  ``edit`` replaces
     fields of the record with a given number.
@@ -135,7 +135,7 @@ def make_records(
             "sick_role_given": is_held and number == 1,
             "ending_raised": is_held and number >= total - 3,
             "maintenance_discussed": is_held and number == total,
-            "scores": (from_total(PHQ9, 10),) if is_held else (),
+            "scores": (from_total(PHQ9, 10, safety_item=0),) if is_held else (),
         }
         fields.update((edit or {}).get(number, {}))
         records.append(SessionRecord(**fields))

@@ -377,10 +377,11 @@ class TestOutcomes:
             _record(2, Phase.INITIAL, scores=(score(PHQ9, [1, 1, 1, 1, 0, 0, 0, 0, 0]),)),
         )
         outcome = _course(records).outcomes()[InstrumentId.PHQ9]
-        assert outcome.baseline.total == 18
-        assert outcome.follow_up.total == 4
-        assert outcome.response is True
-        assert outcome.remission is True
+        assert (outcome.baseline.session, outcome.follow_up.session) == ("1", "2")
+        assert outcome.change.baseline.total == 18
+        assert outcome.change.follow_up.total == 4
+        assert outcome.change.response is True
+        assert outcome.change.remission is True
 
     def test_single_measure_has_no_outcome(self) -> None:
         """An instrument measured once has no outcome yet."""

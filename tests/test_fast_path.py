@@ -175,7 +175,7 @@ def _assemble(cls: type, values: dict[str, Any]) -> Any:
 
 
 def _agree(cls: type, fast: Any, values: dict[str, Any]) -> None:
-    issues = check_fields(cls, values)
+    issues = check_fields(cls, values, rules=True)
     accepted = fast(_assemble(cls, values))
     assert accepted == (not issues), (
         f"{cls.__name__}: the fast check {'accepts' if accepted else 'refuses'} but the "

@@ -108,12 +108,14 @@ class TestScheduleDocuments:
         late = (plan.end + dt.timedelta(days=30)).isoformat()
         assert _load_schedule(plan, first_start=late) == [("$.first_start", "start_order")]
 
-    def test_maintenance_block_before_the_acute_course(self) -> None:
-        """Rule 6: a maintenance block starts after the last acute session."""
+    def test_maintenance_session_before_the_acute_course(self) -> None:
+        """Rule 6: maintenance sessions come after the last acute session."""
         plan = _plan(8).add_maintenance(2)
         data = iptkit.dump(plan)
-        data["maintenance"][0]["first_start"] = FIRST.isoformat()
-        assert ("$.maintenance[0].first_start", "maintenance_before_acute") in issues_of(
+        m1 = data["sessions"].pop(8)
+        m1["starts_at"] = (FIRST + dt.timedelta(days=3)).isoformat()
+        data["sessions"].insert(1, m1)
+        assert ("$.sessions[2].kind", "maintenance_before_acute") in issues_of(
             lambda: iptkit.load(Schedule, data)
         )
 

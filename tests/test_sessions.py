@@ -319,8 +319,12 @@ class TestMigration:
         """The v1 example courses read back equal to the v2 examples made from the same plan."""
         old = (V1 / f"{name}.json").read_text(encoding="utf-8")
         assert json.loads(old)["schema_version"] == 1
-        new = (EXAMPLES / f"{name}.json").read_text(encoding="utf-8")
-        assert iptkit.loads(TreatmentCourse, old) == iptkit.loads(TreatmentCourse, new)
+        new = json.loads((EXAMPLES / f"{name}.json").read_text(encoding="utf-8"))
+        # Version 1 had no safety answer beside a total; the v2 examples record item 9.
+        for record in new["sessions"]:
+            for found in record["scores"]:
+                found["safety_item"] = None
+        assert iptkit.loads(TreatmentCourse, old) == iptkit.load(TreatmentCourse, new)
 
     def test_v1_schedule_made_up_slot_and_cancellation(self) -> None:
         """A v1 schedule's made-up slot becomes a made-up row; 'cancelled' the patient's."""
@@ -359,3 +363,17 @@ class TestMigration:
         with pytest.raises(ValidationError) as caught:
             iptkit.load(Schedule, data)
         assert ("$.missed", "unknown_field") in [(i.path, i.code) for i in caught.value.issues]
+
+
+def test_v1_builtin_protocol_is_read_as_todays() -> None:
+    """Version 1 wrote built-ins out in full; they load as today's built-in of that name."""
+    course = json.loads((V1 / "adolescent_ipt_a.json").read_text("utf-8"))
+    assert course["protocol"]["name"] == "adolescent"
+    assert "min_age" not in course["protocol"]
+    loaded = iptkit.load(TreatmentCourse, course)
+    assert loaded.protocol == iptkit.protocols.ADOLESCENT
+    assert loaded.protocol.min_age == 12  # IPT-A's range today (reference §4)
+    # A custom protocol, under a name no built-in has, is kept as written.
+    custom = {**course["protocol"], "name": "our_teen_ipt"}
+    mine = {**course, "protocol": custom, "contract": None, "schedule": None}
+    assert iptkit.load(TreatmentCourse, mine).protocol.name == "our_teen_ipt"

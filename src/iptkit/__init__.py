@@ -6,6 +6,7 @@ from iptkit import measures as measures
 from iptkit import protocols as protocols
 from iptkit._checks import CHECKS, CheckConfig, CheckInfo, Finding, Severity, check
 from iptkit._classify import (
+    IPSRT_RULES,
     STUART_RULES,
     WEISSMAN_RULES,
     Candidate,
@@ -34,9 +35,14 @@ from iptkit._contract import (
 from iptkit._course import (
     Diagnosis,
     DiagnosisSystem,
+    EndReason,
     Formulation,
     FormulationRevision,
     GoalRating,
+    Outcome,
+    Relapse,
+    ReturnKind,
+    ScoredAt,
     SessionRecord,
     TaskOutcome,
     Technique,
@@ -44,7 +50,7 @@ from iptkit._course import (
     TreatmentGoal,
 )
 from iptkit._errors import IptkitError, Issue, MissingExtraError, ScheduleError, ValidationError
-from iptkit._focus import DisputeStage, FocusArea
+from iptkit._focus import Alias, DisputeStage, FocusArea
 from iptkit._hypothesis import _on_iptkit_imported
 from iptkit._inventory import (
     ContactFrequency,
@@ -79,9 +85,11 @@ from iptkit._sessions import SessionKind, SessionStatus, session_label
 
 __all__ = [
     "CHECKS",
+    "IPSRT_RULES",
     "SCHEMA_VERSION",
     "STUART_RULES",
     "WEISSMAN_RULES",
+    "Alias",
     "Amendment",
     "Candidate",
     "CheckConfig",
@@ -91,6 +99,7 @@ __all__ = [
     "Diagnosis",
     "DiagnosisSystem",
     "DisputeStage",
+    "EndReason",
     "Evidence",
     "EvidenceRule",
     "Expectation",
@@ -116,18 +125,22 @@ __all__ = [
     "MissingExtraError",
     "Modality",
     "Obligation",
+    "Outcome",
     "Party",
     "PartyRole",
     "Phase",
     "PhaseRule",
     "Protocol",
+    "Relapse",
     "Relationship",
     "RelationshipChange",
     "RelationshipRole",
+    "ReturnKind",
     "RuleSet",
     "Schedule",
     "ScheduleError",
     "ScheduledSession",
+    "ScoredAt",
     "SessionKind",
     "SessionRecord",
     "SessionStatus",

@@ -29,8 +29,15 @@ from typing import Any
 
 import attrs
 
-from iptkit._classify import STUART_RULES, WEISSMAN_RULES, RuleSet, classify, compare_focus
-from iptkit._course import SessionRecord, TreatmentCourse
+from iptkit._classify import (
+    IPSRT_RULES,
+    STUART_RULES,
+    WEISSMAN_RULES,
+    RuleSet,
+    classify,
+    compare_focus,
+)
+from iptkit._course import RETURN_THRESHOLDS, EndReason, SessionRecord, TreatmentCourse
 from iptkit._errors import Issue, ValidationError
 from iptkit._focus import FocusArea
 from iptkit._life_events import LifeEventKind
@@ -195,9 +202,11 @@ class CheckConfig:
         min_attendance: attendance below this share of past acute sessions
             is reported (a convention).
         rules: the focus rule set for the checks that weigh life events;
-            ``None`` picks :data:`~iptkit.STUART_RULES` for a protocol without
-            interpersonal deficits (Stuart & Robertson) and
-            :data:`~iptkit.WEISSMAN_RULES` otherwise.
+            ``None`` picks :data:`~iptkit.IPSRT_RULES` for a protocol that
+            recognises the loss of the healthy self (IPSRT),
+            :data:`~iptkit.STUART_RULES` for one without interpersonal
+            deficits (Stuart & Robertson) and :data:`~iptkit.WEISSMAN_RULES`
+            otherwise.
 
     Raises:
         ValidationError: a code is unknown (``unknown_check``), a value has
@@ -222,10 +231,10 @@ class CheckConfig:
         if not isinstance(self.disabled, frozenset) or not all(
             isinstance(code, str) for code in self.disabled
         ):
-            yield Issue("$.disabled", "wrong_type", "Expected a set of check codes.")
+            yield Issue("$.disabled", "wrong_type", "Expected a set of check codes.", self.disabled)
         else:
             for code in sorted(self.disabled - known):
-                yield Issue("$.disabled", "unknown_check", f"No check has the code {code!r}.")
+                yield Issue("$.disabled", "unknown_check", f"No check has the code {code!r}.", code)
         if not isinstance(self.severities, tuple) or not all(
             isinstance(pair, tuple)
             and len(pair) == 2
@@ -234,27 +243,37 @@ class CheckConfig:
             for pair in self.severities
         ):
             yield Issue(
-                "$.severities", "wrong_type", "Expected a mapping of check codes to severities."
+                "$.severities",
+                "wrong_type",
+                "Expected a mapping of check codes to severities.",
+                self.severities,
             )
         else:
             for code, _ in self.severities:
                 if code not in known:
-                    yield Issue("$.severities", "unknown_check", f"No check has the code {code!r}.")
+                    yield Issue(
+                        "$.severities", "unknown_check", f"No check has the code {code!r}.", code
+                    )
         for name, low, high in (("measure_interval", 1, 100), ("ending_notice", 0, 100)):
             value = getattr(self, name)
             if type(value) is not int:
-                yield Issue(f"$.{name}", "wrong_type", "Expected a whole number.")
+                yield Issue(f"$.{name}", "wrong_type", "Expected a whole number.", value)
             elif not low <= value <= high:
                 yield Issue(
-                    f"$.{name}", "out_of_range", f"The value must be between {low} and {high}."
+                    f"$.{name}",
+                    "out_of_range",
+                    f"The value must be between {low} and {high}.",
+                    value,
                 )
         share = self.min_attendance
         if type(share) not in (int, float) or not math.isfinite(share):
-            yield Issue("$.min_attendance", "wrong_type", "Expected a number between 0 and 1.")
+            message = "Expected a number between 0 and 1."
+            yield Issue("$.min_attendance", "wrong_type", message, share)
         elif not 0 <= share <= 1:
-            yield Issue("$.min_attendance", "out_of_range", "The share must be between 0 and 1.")
+            message = "The share must be between 0 and 1."
+            yield Issue("$.min_attendance", "out_of_range", message, share)
         if self.rules is not None and not isinstance(self.rules, RuleSet):
-            yield Issue("$.rules", "wrong_type", "Expected a rule set.")
+            yield Issue("$.rules", "wrong_type", "Expected a rule set.", self.rules)
 
     def enabled(self, code: str) -> bool:
         """Whether the check ``code`` runs."""
@@ -271,6 +290,8 @@ class CheckConfig:
         """The focus rule set used for a course judged against ``protocol``."""
         if self.rules is not None:
             return self.rules
+        if FocusArea.LOSS_OF_HEALTHY_SELF in protocol.focus_areas:
+            return IPSRT_RULES
         if FocusArea.INTERPERSONAL_DEFICITS in protocol.focus_areas:
             return WEISSMAN_RULES
         return STUART_RULES
@@ -364,6 +385,12 @@ class _Facts:
             return None
         index, record = found
         return _day(record), index
+
+    @cached_property
+    def ended_early(self) -> bool:
+        """Whether the course ended, by its recorded reason, before it was completed."""
+        reason = self.course.ended_reason
+        return reason is not None and reason is not EndReason.COMPLETED
 
     @cached_property
     def acute_complete(self) -> bool:
@@ -470,7 +497,7 @@ def _contract_late(facts: _Facts) -> Iterator[tuple[str, str]]:
             yield (
                 f"$.contract.parties[{index}].signed_on",
                 "The contract was signed after the last session of the initial phase "
-                f"({deadline[0].isoformat()}).",
+                f"(session {facts.course.sessions[deadline[1]].label}).",
             )
 
 
@@ -519,7 +546,7 @@ def _diagnosis_late(facts: _Facts) -> Iterator[tuple[str, str]]:
         yield (
             "$.diagnosis.recorded_on",
             "The diagnosis was recorded after the last session of the initial phase "
-            f"({deadline[0].isoformat()}).",
+            f"(session {facts.course.sessions[deadline[1]].label}).",
         )
 
 
@@ -593,7 +620,7 @@ def _inventory_late(facts: _Facts) -> Iterator[tuple[str, str]]:
         yield (
             "$.inventory.completed_on",
             "The interpersonal inventory was completed after the last session of the initial "
-            f"phase ({deadline[0].isoformat()}).",
+            f"phase (session {facts.course.sessions[deadline[1]].label}).",
         )
 
 
@@ -654,7 +681,8 @@ def _focus_not_recognised(facts: _Facts) -> Iterator[tuple[str, str]]:
     _W,
     "§8.5, §2.2",
     "Grief is a focus, but the inventory lists no deceased person and no death is "
-    "recorded among the life events.",
+    "recorded among the life events (nor, under rules where grief need not follow a "
+    "death, such as Stuart & Robertson's, a loss those rules count towards grief).",
 )
 def _grief_without_death(facts: _Facts) -> Iterator[tuple[str, str]]:
     path = facts.first_path_with(FocusArea.GRIEF)
@@ -665,16 +693,33 @@ def _grief_without_death(facts: _Facts) -> Iterator[tuple[str, str]]:
         return
     if course.inventory is not None and any(r.deceased for r in course.inventory.relationships):
         return
-    yield (
-        path,
-        "Grief is a focus, but no death is recorded in the inventory or the life events.",
-    )
+    # §2.2 rule 1 is a parameter of the rules (§9 "Scope of grief"): where grief
+    # need not follow a death, a loss the rules count towards grief supports it.
+    rules = facts.rules
+    if not rules.grief_requires_death and any(
+        trigger.area is FocusArea.GRIEF and trigger.weight > 0
+        for event in course.life_events
+        for trigger in rules.triggers_for(event.kind)
+    ):
+        return
+    if rules.grief_requires_death:
+        message = "Grief is a focus, but no death is recorded in the inventory or the life events."
+    else:
+        message = (
+            f"Grief is a focus, but no death, and no loss the {rules.name} rules count towards "
+            "grief, is recorded in the inventory or the life events."
+        )
+    yield path, message
 
 
 def _dispute_people(facts: _Facts) -> bool:
     course = facts.course
+    # Unmet (non-reciprocal) expectations are the marker of a dispute (§5), so
+    # a living person with them is a person the dispute can be with, as the
+    # classifier counts them.
     if course.inventory is not None and any(
-        r.in_dispute and not r.deceased for r in course.inventory.relationships
+        (r.in_dispute or r.has_unmet_expectations) and not r.deceased
+        for r in course.inventory.relationships
     ):
         return True
     return any(
@@ -688,7 +733,7 @@ def _dispute_people(facts: _Facts) -> bool:
     _W,
     "§8.5, §2.2, §5",
     "Role dispute is a focus, but no living person in the inventory is marked as in "
-    "dispute and no conflict event names a person.",
+    "dispute or has unmet expectations, and no conflict event names a person.",
 )
 def _dispute_without_person(facts: _Facts) -> Iterator[tuple[str, str]]:
     path = facts.first_path_with(FocusArea.ROLE_DISPUTE)
@@ -731,9 +776,9 @@ def _dispute_without_stage(facts: _Facts) -> Iterator[tuple[str, str]]:
 )
 def _deficits_despite_events(facts: _Facts) -> Iterator[tuple[str, str]]:
     path = facts.first_path_with(FocusArea.INTERPERSONAL_DEFICITS)
-    if path is None:
-        return
     rules = facts.rules
+    if path is None or not rules.deficits_last_resort:
+        return  # rules without the last-resort rule (§2.2 rule 2) weigh deficits like any area
     onset = facts.onset
     near: set[FocusArea] = set()
     for event in facts.course.life_events:
@@ -955,6 +1000,35 @@ def _format_mismatch(facts: _Facts) -> Iterator[tuple[str, str]]:
         )
 
 
+def _age_range_text(protocol: Protocol) -> str:
+    low, high = protocol.min_age, protocol.max_age
+    if low is not None and high is not None:
+        return f"ages {low} to {high}"
+    if low is not None:
+        return f"ages {low} and over"
+    return f"ages up to {high}"
+
+
+@_check(
+    "age_outside_protocol",
+    _W,
+    "§4",
+    "The patient's age at the start of the course lies outside the age range the protocol "
+    "is for (IPT-A: adolescents 12-18).",
+)
+def _age_outside_protocol(facts: _Facts) -> Iterator[tuple[str, str]]:
+    age = facts.course.age_at_start
+    protocol = facts.protocol
+    if age is None or protocol.allows_age(age):
+        return
+    # The message names the protocol's range, never the patient's age.
+    yield (
+        "$.age_at_start",
+        f"The patient's age at the start of the course is outside the {protocol.name} "
+        f"protocol's {_age_range_text(protocol)}.",
+    )
+
+
 # -- §8.7 and §8.8 measures ----------------------------------------------------
 
 
@@ -989,7 +1063,8 @@ def _measure_gap(facts: _Facts) -> Iterator[tuple[str, str]]:
     "Acute treatment is over and no symptom measure was taken at its last held session.",
 )
 def _final_measure_missing(facts: _Facts) -> Iterator[tuple[str, str]]:
-    if not facts.acute_complete or not facts.held:
+    # A course that ended early has no planned last session to measure at.
+    if not facts.acute_complete or not facts.held or facts.ended_early:
         return
     index, record = facts.held[-1]
     if not facts.measured(record):
@@ -1005,42 +1080,89 @@ def _flagged(scores: Iterable[Score]) -> Iterator[int]:
             yield position
 
 
+def _risk_assessed_days(course: TreatmentCourse) -> set[dt.date]:
+    """Days with a recorded risk assessment: at a session, or with a measurement."""
+    days = {_day(r) for r in course.sessions if r.risk_assessed}
+    days.update(m.risk_assessed_on for m in course.measurements if m.risk_assessed_on is not None)
+    return days
+
+
 @_check(
     "safety_unassessed",
     Severity.ERROR,
     "§8.8, §7.1",
-    "A safety item (PHQ-9 item 9, BDI-II item 9) was answered above 0 and no risk "
-    "assessment is recorded at that session or on that day.",
+    "A safety item (PHQ-9 item 9, BDI-II item 9, HAM-D17 item 3) is positive, in the item "
+    "answers, in the answer recorded beside a total, or because the total is too high for it "
+    "to be 0, and no risk assessment is recorded on that day (a session record marked "
+    "risk_assessed, or a measurement with risk_assessed_on that day).",
 )
 def _safety_unassessed(facts: _Facts) -> Iterator[tuple[str, str]]:
     course = facts.course
-    message = (
-        "A safety item was answered above 0 and no risk assessment is recorded "
-        "{where}; follow up on suicide risk."
-    )
-    assessed_days = {_day(r) for r in course.sessions if r.risk_assessed}
+    assessed_days = _risk_assessed_days(course)
     for index, record in enumerate(course.sessions):
-        if record.risk_assessed:
+        if _day(record) in assessed_days:
             continue
         for position in _flagged(record.scores):
             yield (
                 f"$.sessions[{index}].scores[{position}]",
-                message.format(where=f"at session {record.label}"),
+                "A safety item is positive at this session and no risk assessment is "
+                "recorded that day; follow up on suicide risk.",
             )
-    assessed_numbers = {
-        r.number for r in course.sessions if r.risk_assessed and r.kind is SessionKind.ACUTE
-    }
+    assessed_sessions = {(r.kind, r.number) for r in course.sessions if r.risk_assessed}
     for index, measurement in enumerate(course.measurements):
         if measurement.score.safety_flag is not True:
             continue
         if measurement.taken_on in assessed_days:
             continue
-        if measurement.session_number in assessed_numbers:
+        if (measurement.session_kind, measurement.session_number) in assessed_sessions:
             continue
         yield (
             f"$.measurements[{index}].score",
-            message.format(where=f"on {measurement.taken_on.isoformat()}"),
+            "A safety item is positive in this measure and no risk assessment is recorded "
+            "that day; follow up on suicide risk.",
         )
+
+
+def _safety_unknown(item: Score) -> bool:
+    """Whether a score of an instrument with a safety item leaves a positive answer open."""
+    return (
+        item.definition.safety_item is not None
+        and item.safety_answer is None
+        and item.safety_flag is not False
+    )
+
+
+def _unknown_safety_message(item: Score) -> str:
+    if item.total in item.definition.top_band:
+        return (
+            "A total in the instrument's most severe band is recorded without its safety "
+            "item's answer: make sure suicide risk was assessed, and record the answer "
+            "beside the total."
+        )
+    return (
+        "A total is recorded without its safety item's answer, so a positive safety item "
+        "cannot be ruled out; record the answer beside the total."
+    )
+
+
+@_check(
+    "safety_item_unknown",
+    _W,
+    "§7.1, §8.8",
+    "A score of an instrument with a safety item (PHQ-9, BDI-II, HAM-D17) is a total without "
+    "the safety item's answer, so a positive safety item cannot be ruled out (a total of 0 "
+    "rules it out); the message is stronger when the total is in the instrument's most "
+    "severe band.",
+)
+def _safety_item_unknown(facts: _Facts) -> Iterator[tuple[str, str]]:
+    course = facts.course
+    for index, record in enumerate(course.sessions):
+        for position, item in enumerate(record.scores):
+            if _safety_unknown(item):
+                yield f"$.sessions[{index}].scores[{position}]", _unknown_safety_message(item)
+    for index, measurement in enumerate(course.measurements):
+        if _safety_unknown(measurement.score):
+            yield f"$.measurements[{index}].score", _unknown_safety_message(measurement.score)
 
 
 # -- §8.9 and §8.10 the ending --------------------------------------------------
@@ -1079,7 +1201,8 @@ def _ending_not_raised(facts: _Facts) -> Iterator[tuple[str, str]]:
     "treatment was discussed.",
 )
 def _maintenance_not_discussed(facts: _Facts) -> Iterator[tuple[str, str]]:
-    if not facts.acute_complete:
+    # Maintenance follows a completed acute course, not a dropout or referral.
+    if not facts.acute_complete or facts.ended_early:
         return
     course = facts.course
     if course.maintenance is not None:
@@ -1090,6 +1213,59 @@ def _maintenance_not_discussed(facts: _Facts) -> Iterator[tuple[str, str]]:
         return
     path = "$.contract.maintenance_discussed" if course.contract is not None else "$"
     yield path, "Acute treatment is over and maintenance treatment was not discussed."
+
+
+@_check(
+    "ended_early",
+    Severity.INFO,
+    "§6, §3.2",
+    "The course ended before it was completed (dropped out, referred on, moved away, "
+    "ended by the clinician or for another reason); its last-session checks are not applied.",
+)
+def _ended_early(facts: _Facts) -> Iterator[tuple[str, str]]:
+    reason = facts.course.ended_reason
+    if facts.ended_early and reason is not None:
+        yield "$.ended_reason", _EARLY_END_MESSAGES[reason]
+
+
+_EARLY_END_MESSAGES = {
+    EndReason.DROPPED_OUT: "The patient dropped out before the course was completed.",
+    EndReason.REFERRED_ON: "The course ended early with a referral to another service.",
+    EndReason.MOVED_AWAY: "The course ended early because the patient moved away.",
+    EndReason.CLINICIAN_ENDED: "The clinician or the service ended the course early.",
+    EndReason.OTHER: "The course ended early for another reason.",
+}
+
+
+@_check(
+    "relapse_without_plan",
+    _W,
+    "§3.3, §7",
+    "Symptoms returned after remission at the end of the acute course (course.relapse()) and "
+    "no change of plan is recorded from then on: no formulation revision, contract amendment "
+    "or maintenance agreement, and the course did not end with a referral.",
+)
+def _relapse_without_plan(facts: _Facts) -> Iterator[tuple[str, str]]:
+    course = facts.course
+    for instrument in RETURN_THRESHOLDS:
+        found = course.relapse(instrument)
+        if found is None:
+            continue
+        since = found.returned[0].on
+        if course.ended_reason is EndReason.REFERRED_ON:
+            continue
+        changes = [a.agreed_on for a in course.contract.amendments] if course.contract else []
+        if course.formulation is not None:
+            changes += [revision.on for revision in course.formulation.revisions]
+        if course.maintenance is not None:
+            changes.append(course.maintenance.agreed_on)
+        if any(day >= since for day in changes):
+            continue
+        yield (
+            found.returned[-1].path,
+            f"Symptoms returned after remission ({found.kind.value}) and no change of plan "
+            "is recorded since.",
+        )
 
 
 # -- attendance ---------------------------------------------------------------
@@ -1203,11 +1379,11 @@ def check(
     """
     issues: list[Issue] = []
     if not isinstance(course, TreatmentCourse):
-        issues.append(Issue("$.course", "wrong_type", "Expected a treatment course."))
+        issues.append(Issue("$.course", "wrong_type", "Expected a treatment course.", course))
     if protocol is not None and not isinstance(protocol, Protocol):
-        issues.append(Issue("$.protocol", "wrong_type", "Expected a protocol."))
+        issues.append(Issue("$.protocol", "wrong_type", "Expected a protocol.", protocol))
     if config is not None and not isinstance(config, CheckConfig):
-        issues.append(Issue("$.config", "wrong_type", "Expected a check configuration."))
+        issues.append(Issue("$.config", "wrong_type", "Expected a check configuration.", config))
     if issues:
         raise ValidationError(issues)
     settings = config if config is not None else _DEFAULT_CONFIG

@@ -29,8 +29,8 @@ from collections.abc import Iterator
 
 from iptkit._errors import Issue, ScheduleError, ValidationError
 from iptkit._focus import DisputeStage, FocusArea
-from iptkit._model import field, model
-from iptkit._ordering import date_order_issues
+from iptkit._model import Rule, distinct, field, model
+from iptkit._ordering import in_date_order
 from iptkit._protocol import (
     MIN_ACUTE_SESSIONS,
     Format,
@@ -106,20 +106,39 @@ class PartyRole(enum.Enum):
     PARENT_CARER = "parent_carer"
 
 
-def _zone_issues(zone: str) -> Iterator[Issue]:
+def _zone_known(zone: str) -> bool:
+    try:
+        zone_info(zone)
+    except ValidationError:
+        return False
+    return True
+
+
+def _zone_issues(zone: str, path: str) -> list[Issue]:
     try:
         zone_info(zone)
     except ValidationError as exc:
-        yield from exc.issues
+        return [Issue(path, issue.code, issue.message, zone) for issue in exc.issues]
+    return []
 
 
-def _first_session_issues(first: dt.datetime) -> Iterator[Issue]:
-    if not _FIRST_YEAR <= first.year <= _LAST_YEAR:
-        yield Issue(
-            "$.first_session",
-            "out_of_range",
-            f"The first session must fall between the years {_FIRST_YEAR} and {_LAST_YEAR}.",
-        )
+#: Field rule: a time zone name this release knows (``invalid_zone``).
+valid_zone = Rule(_zone_issues, _zone_known)
+
+
+def _year_plannable(first: dt.datetime) -> bool:
+    return _FIRST_YEAR <= first.year <= _LAST_YEAR
+
+
+def _first_year_issues(first: dt.datetime, path: str) -> list[Issue]:
+    if _year_plannable(first):
+        return []
+    message = f"The first session must fall between the years {_FIRST_YEAR} and {_LAST_YEAR}."
+    return [Issue(path, "out_of_range", message, first)]
+
+
+#: Field rule: a first session within the years a plan can be made for.
+_first_session_in_range = Rule(_first_year_issues, _year_plannable)
 
 
 @model
@@ -146,14 +165,15 @@ class SessionTerms:
     )
     frequency: Frequency = field(doc="How often acute sessions take place.")
     minutes: int = field(ge=1, le=480, doc="Length of a session in minutes.")
-    first_session: dt.datetime = field(doc="Start of the first acute session.")
-    zone: str = field(
-        min_len=1, max_len=64, doc="IANA time zone whose wall-clock time the sessions keep."
+    first_session: dt.datetime = field(
+        doc="Start of the first acute session.", rules=[_first_session_in_range]
     )
-
-    def _invariants(self) -> Iterator[Issue]:
-        yield from _first_session_issues(self.first_session)
-        yield from _zone_issues(self.zone)
+    zone: str = field(
+        min_len=1,
+        max_len=64,
+        doc="IANA time zone whose wall-clock time the sessions keep.",
+        rules=[valid_zone],
+    )
 
     @property
     def first_local_date(self) -> dt.date:
@@ -188,12 +208,8 @@ class ContingencyPolicy:
         default=(),
         max_len=1000,
         doc="Days on which no session takes place (holidays, absence), in date order.",
+        rules=[in_date_order("Excluded dates", unique=True)],
     )
-
-    def _invariants(self) -> Iterator[Issue]:
-        yield from date_order_issues(
-            self.excluded_dates, "$.excluded_dates[{}]", items="Excluded dates", unique=True
-        )
 
 
 @model
@@ -213,11 +229,8 @@ class Amendment:
     reason: str = field(min_len=1, private=True, doc="Why the total changed, in words.")
 
 
-def amendment_order_issues(amendments: tuple[Amendment, ...]) -> Iterator[Issue]:
-    """Amendments are listed in the order they were agreed (contract and schedule alike)."""
-    return date_order_issues(
-        [a.agreed_on for a in amendments], "$.amendments[{}].agreed_on", items="Amendments"
-    )
+#: Field rule: amendments are listed in the order they were agreed (contract and schedule alike).
+amendments_in_order = in_date_order("Amendments", attr="agreed_on")
 
 
 def total_in_force(contracted: int, amendments: tuple[Amendment, ...], day: dt.date) -> int:
@@ -279,7 +292,9 @@ class TreatmentContract:
     protocol: Protocol = field(doc="The protocol variant the course follows.")
     sessions: SessionTerms = field(doc="Number, frequency, length and start of acute sessions.")
     focus_areas: tuple[FocusArea, ...] = field(
-        min_len=1, doc="The agreed focus areas, the main one first."
+        min_len=1,
+        doc="The agreed focus areas, the main one first.",
+        rules=[distinct("A focus area is listed twice.")],
     )
     dispute_stage: DisputeStage | None = field(
         default=None, doc="Stage of the role dispute, when a role dispute is a focus."
@@ -288,10 +303,21 @@ class TreatmentContract:
     format: Format = Format.INDIVIDUAL
     contingency: ContingencyPolicy = field(default=ContingencyPolicy())
     amendments: tuple[Amendment, ...] = field(
-        default=(), doc="Agreed changes of the acute total, in date order."
+        default=(),
+        doc="Agreed changes of the acute total, in date order.",
+        rules=[amendments_in_order],
     )
     parties: tuple[Party, ...] = field(
-        default=(), doc="Who agreed to the contract and when they signed."
+        default=(),
+        doc="Who agreed to the contract and when they signed.",
+        rules=[
+            distinct(
+                "Two parties share the same label; labels must be unique.",
+                key=lambda party: party.label,
+                below=".label",
+                code="duplicate_label",
+            )
+        ],
     )
     obligations: tuple[Obligation, ...] = field(
         default=(), doc="Roles and obligations of the patient, therapist and parent or carer."
@@ -366,8 +392,6 @@ class TreatmentContract:
 
     def _invariants(self) -> Iterator[Issue]:
         yield from self._focus_issues()
-        yield from self._party_issues_without_dates()
-        yield from amendment_order_issues(self.amendments)
         first_day = self.sessions.first_local_date
         late_signatures = [
             index
@@ -435,30 +459,13 @@ class TreatmentContract:
         )
 
     def _focus_issues(self) -> Iterator[Issue]:
-        seen: set[FocusArea] = set()
-        for index, area in enumerate(self.focus_areas):
-            if area in seen:
-                yield Issue(
-                    f"$.focus_areas[{index}]", "duplicate_value", "A focus area is listed twice."
-                )
-            seen.add(area)
-        if self.dispute_stage is not None and FocusArea.ROLE_DISPUTE not in seen:
+        # Focus areas listed twice and parties sharing a label are field rules.
+        if self.dispute_stage is not None and FocusArea.ROLE_DISPUTE not in self.focus_areas:
             yield Issue(
                 "$.dispute_stage",
                 "stage_without_dispute",
                 "A dispute stage is given but no role dispute is among the focus areas.",
             )
-
-    def _party_issues_without_dates(self) -> Iterator[Issue]:
-        labels: set[str] = set()
-        for index, party in enumerate(self.parties):
-            if party.label in labels:
-                yield Issue(
-                    f"$.parties[{index}].label",
-                    "duplicate_label",
-                    "Two parties share the same label; labels must be unique.",
-                )
-            labels.add(party.label)
 
     def _amendment_issues(self, days: list[dt.date]) -> Iterator[Issue]:
         """Rule 5 and the elapsed-sessions rule, judged on the planned dates."""
@@ -528,9 +535,14 @@ class MaintenanceAgreement:
     agreed_on: dt.date = field(doc="The day the agreement was made.")
     frequency: Frequency = field(default=Frequency.MONTHLY, doc="How often sessions take place.")
     minutes: int = field(ge=1, le=480, doc="Length of a session in minutes.")
-    first_session: dt.datetime = field(doc="Start of maintenance session M1.")
+    first_session: dt.datetime = field(
+        doc="Start of maintenance session M1.", rules=[_first_session_in_range]
+    )
     zone: str = field(
-        min_len=1, max_len=64, doc="IANA time zone whose wall-clock time the sessions keep."
+        min_len=1,
+        max_len=64,
+        doc="IANA time zone whose wall-clock time the sessions keep.",
+        rules=[valid_zone],
     )
     count: int | None = field(
         default=None, ge=1, le=MAX_MAINTENANCE_SESSIONS, doc="How many sessions are agreed."
@@ -540,10 +552,9 @@ class MaintenanceAgreement:
     )
 
     def _invariants(self) -> Iterator[Issue]:
-        first_issues = list(_first_session_issues(self.first_session))
-        zone_issues = list(_zone_issues(self.zone))
-        yield from first_issues
-        yield from zone_issues
+        # Field rules report these two; the dated rules below need both to hold.
+        first_issues = list(_first_session_in_range(self.first_session, "$.first_session"))
+        zone_issues = list(valid_zone(self.zone, "$.zone"))
         if self.count is not None and self.until is not None:
             yield Issue(
                 "$.until",
@@ -570,12 +581,14 @@ class MaintenanceAgreement:
                 "$.until",
                 "until_before_first_session",
                 "The end date falls before the first maintenance session.",
+                self.until,
             )
         elif (self.until - first_day).days > 366 * MAX_MAINTENANCE_YEARS:
             yield Issue(
                 "$.until",
                 "out_of_range",
                 f"A maintenance agreement may run for at most {MAX_MAINTENANCE_YEARS} years.",
+                self.until,
             )
 
     @property

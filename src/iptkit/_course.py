@@ -22,13 +22,15 @@ import enum
 from collections.abc import Iterator
 from typing import Any
 
+import attrs
+
 from iptkit._contract import MaintenanceAgreement, Modality, TreatmentContract
 from iptkit._errors import Issue
 from iptkit._focus import FocusArea
 from iptkit._inventory import InterpersonalInventory
 from iptkit._life_events import LifeEvent
-from iptkit._model import field, model
-from iptkit._ordering import date_order_issues
+from iptkit._model import distinct, field, model
+from iptkit._ordering import in_date_order, not_before_issues
 from iptkit._protocol import STANDARD, Phase, Protocol
 from iptkit._recurrence import zone_info
 from iptkit._schedule import Schedule, ScheduledSession
@@ -44,11 +46,18 @@ from iptkit._sessions import (
 from iptkit.measures import Change, InstrumentId, Measurement, Score, change
 
 __all__ = [
+    "RECOVERY",
+    "RETURN_THRESHOLDS",
     "Diagnosis",
     "DiagnosisSystem",
+    "EndReason",
     "Formulation",
     "FormulationRevision",
     "GoalRating",
+    "Outcome",
+    "Relapse",
+    "ReturnKind",
+    "ScoredAt",
     "SessionRecord",
     "TaskOutcome",
     "Technique",
@@ -120,8 +129,14 @@ class SessionRecord:
     made_up: bool = field(default=False, doc="A missed session whose number moved on.")
     modality: Modality = Modality.IN_PERSON
     phase: Phase | None = field(doc="Phase of the course; null for a pre-treatment contact.")
-    focus_areas: tuple[FocusArea, ...] = field(default=(), doc="Focus areas worked on.")
-    techniques: tuple[Technique, ...] = ()
+    focus_areas: tuple[FocusArea, ...] = field(
+        default=(),
+        doc="Focus areas worked on.",
+        rules=[distinct("A focus area is listed twice.", each=False)],
+    )
+    techniques: tuple[Technique, ...] = field(
+        default=(), rules=[distinct("A technique is listed twice.", each=False)]
+    )
     task_set: str | None = field(default=None, private=True, doc="Task agreed for the week.")
     previous_task_outcome: TaskOutcome | None = field(
         default=None, doc="How the task set at the previous session went."
@@ -178,11 +193,7 @@ class SessionRecord:
         return not self.made_up
 
     def _invariants(self) -> Iterator[Issue]:
-        yield from row_issues(self)
-        if len(set(self.focus_areas)) != len(self.focus_areas):
-            yield Issue("$.focus_areas", "duplicate_value", "A focus area is listed twice.")
-        if len(set(self.techniques)) != len(self.techniques):
-            yield Issue("$.techniques", "duplicate_value", "A technique is listed twice.")
+        return row_issues(self)
 
 
 @model
@@ -200,10 +211,10 @@ class TreatmentGoal:
     focus_area: FocusArea
     description: str = field(min_len=1, private=True)
     set_on: dt.date
-    ratings: tuple[GoalRating, ...] = ()
+    ratings: tuple[GoalRating, ...] = field(default=(), rules=[in_date_order("Ratings", attr="on")])
 
     def _invariants(self) -> Iterator[Issue]:
-        yield from date_order_issues(
+        return not_before_issues(
             [rating.on for rating in self.ratings],
             "$.ratings[{}].on",
             items="Ratings",
@@ -230,17 +241,21 @@ class FormulationRevision:
 class Formulation:
     """The interpersonal formulation: the agreed focus and the people it concerns."""
 
-    focus_areas: tuple[FocusArea, ...] = field(min_len=1, doc="Agreed focus, one or two.")
+    focus_areas: tuple[FocusArea, ...] = field(
+        min_len=1,
+        doc="Agreed focus, one or two.",
+        rules=[distinct("A focus area is listed twice.", each=False)],
+    )
     agreed_on: dt.date
     linked_people: tuple[str, ...] = field(
         default=(), private=True, doc="Inventory labels of the people the focus concerns."
     )
-    revisions: tuple[FormulationRevision, ...] = ()
+    revisions: tuple[FormulationRevision, ...] = field(
+        default=(), rules=[in_date_order("Revisions", attr="on")]
+    )
 
     def _invariants(self) -> Iterator[Issue]:
-        if len(set(self.focus_areas)) != len(self.focus_areas):
-            yield Issue("$.focus_areas", "duplicate_value", "A focus area is listed twice.")
-        yield from date_order_issues(
+        return not_before_issues(
             [revision.on for revision in self.revisions],
             "$.revisions[{}].on",
             items="Revisions",
@@ -265,6 +280,86 @@ class Formulation:
         return frozenset(areas)
 
 
+class EndReason(enum.Enum):
+    """Why a course of IPT ended."""
+
+    #: The contracted acute course was carried through (with any maintenance).
+    COMPLETED = "completed"
+    #: The patient stopped coming or withdrew before the planned end.
+    DROPPED_OUT = "dropped_out"
+    #: Passed on to another service or treatment.
+    REFERRED_ON = "referred_on"
+    #: The patient moved out of the service's reach.
+    MOVED_AWAY = "moved_away"
+    #: Ended early by the clinician or the service.
+    CLINICIAN_ENDED = "clinician_ended"
+    #: Any other reason (say which in the notes of the last session).
+    OTHER = "other"
+
+
+@attrs.frozen
+class ScoredAt:
+    """One score of a course, with when and where it was taken.
+
+    Attributes:
+        on: the day.
+        kind: the kind of session it belongs to; ``None`` outside a session.
+        number: the session's number within its kind; ``None`` outside one.
+        score: the score.
+        path: where it is in the course document, e.g. ``$.sessions[3].scores[0]``.
+    """
+
+    on: dt.date
+    kind: SessionKind | None
+    number: int | None
+    score: Score
+    path: str
+
+    @property
+    def session(self) -> str | None:
+        """The session's label (``"3"``, ``"M2"``), or ``None`` outside a session."""
+        if self.kind is None or self.number is None:
+            return None
+        return session_label(self.kind, self.number)
+
+
+@attrs.frozen
+class Outcome:
+    """The change of one instrument over a course, and the two scores it compares."""
+
+    change: Change
+    baseline: ScoredAt
+    follow_up: ScoredAt
+
+
+class ReturnKind(enum.Enum):
+    """A return of symptoms after remission (Frank et al. 1991; reference §7)."""
+
+    #: Before recovery: within the recovery period of the remission.
+    RELAPSE = "relapse"
+    #: After recovery: a new episode.
+    RECURRENCE = "recurrence"
+
+
+@attrs.frozen
+class Relapse:
+    """A return of symptoms after remission at the end of the acute course."""
+
+    kind: ReturnKind
+    remitted: ScoredAt
+    returned: tuple[ScoredAt, ...]
+
+
+#: Remission must last this long to count as recovery: 4-6 months in Frank et
+#: al. 1991 and Rush et al. 2006 (reference §7); the shorter end is taken here.
+RECOVERY = dt.timedelta(weeks=17)
+
+#: Default totals at or above which a score is a return of symptoms: PHQ-9 10
+#: and HAM-D17 15, the severity thresholds maintenance trials use (reference
+#: §7).  Other instruments need a threshold from the caller.
+RETURN_THRESHOLDS: dict[InstrumentId, int] = {InstrumentId.PHQ9: 10, InstrumentId.HAMD17: 15}
+
+
 @model(document="course")
 class TreatmentCourse:
     """The whole record of one course of IPT.
@@ -280,6 +375,15 @@ class TreatmentCourse:
     protocol: Protocol = field(default=STANDARD)
     started_on: dt.date = field(doc="Referral or assessment date: the course begins here.")
     ended_on: dt.date | None = field(default=None, doc="Set once the course has ended.")
+    ended_reason: EndReason | None = field(
+        default=None, doc="Why the course ended; only with ended_on."
+    )
+    age_at_start: int | None = field(
+        default=None,
+        ge=0,
+        le=120,
+        doc="The patient's age in whole years when the course started (not a date of birth).",
+    )
     onset: dt.date | None = field(default=None, doc="Onset of the current episode.")
     diagnosis: Diagnosis | None = None
     contract: TreatmentContract | None = None
@@ -313,12 +417,20 @@ class TreatmentCourse:
                     f"The {name} follows a different protocol from the course.",
                 )
         if self.ended_on is not None and self.ended_on < self.started_on:
-            yield Issue("$.ended_on", "out_of_order", "The course cannot end before it starts.")
+            message = "The course cannot end before it starts."
+            yield Issue("$.ended_on", "out_of_order", message, self.ended_on)
+        if self.ended_reason is not None and self.ended_on is None:
+            yield Issue(
+                "$.ended_reason",
+                "reason_without_end",
+                "A reason for the end is given but the course has no end date.",
+            )
         if self.onset is not None and self.onset > self.started_on:
             yield Issue(
                 "$.onset",
                 "out_of_order",
                 "The onset of the episode cannot be after the course started.",
+                self.onset,
             )
 
     def _within(self, day: dt.date) -> bool:
@@ -375,7 +487,8 @@ class TreatmentCourse:
                 Issue(
                     f"$.sessions[{index}].number",
                     "beyond_contract",
-                    f"Session {record.number} is beyond the {contract.total} sessions contracted.",
+                    "The session is numbered beyond the acute total the contract agrees.",
+                    record.number,
                 )
                 for index, record in enumerate(records)
                 if record.kind is SessionKind.ACUTE and record.number > contract.total
@@ -481,37 +594,148 @@ class TreatmentCourse:
         return max(self.contract.total - self.sessions_used, 0)
 
     def all_scores(self) -> tuple[tuple[dt.date, int | None, Score], ...]:
-        """Every score of the course as ``(date, session number or None, score)``, by date."""
-        found: list[tuple[dt.date, int | None, Score]] = []
-        for record in self.sessions:
-            number = record.number if record.kind is SessionKind.ACUTE else None
-            for score in record.scores:
-                found.append((record.starts_at.date(), number, score))
-        for measurement in self.measurements:
-            found.append((measurement.taken_on, measurement.session_number, measurement.score))
-        found.sort(key=lambda item: item[0])
+        """Every score of the course as ``(date, acute session number or None, score)``, by date.
+
+        The number is that of an acute session only: a score at a maintenance
+        session or outside any session has ``None`` (see :meth:`scored` for
+        the session's label and kind).
+        """
+        return tuple(
+            (entry.on, entry.number if entry.kind is SessionKind.ACUTE else None, entry.score)
+            for entry in self.scored()
+        )
+
+    def scored(self) -> tuple[ScoredAt, ...]:
+        """Every score of the course with when and where it was taken, by date.
+
+        Scores of session records come first on a day, then measurements,
+        each in list order.
+        """
+        found: list[ScoredAt] = []
+        for index, record in enumerate(self.sessions):
+            for position, taken in enumerate(record.scores):
+                found.append(
+                    ScoredAt(
+                        on=record.starts_at.date(),
+                        kind=record.kind,
+                        number=record.number,
+                        score=taken,
+                        path=f"$.sessions[{index}].scores[{position}]",
+                    )
+                )
+        for index, measurement in enumerate(self.measurements):
+            numbered = measurement.session_number is not None
+            found.append(
+                ScoredAt(
+                    on=measurement.taken_on,
+                    kind=measurement.session_kind if numbered else None,
+                    number=measurement.session_number,
+                    score=measurement.score,
+                    path=f"$.measurements[{index}].score",
+                )
+            )
+        found.sort(key=lambda entry: entry.on)
         return tuple(found)
 
-    def outcomes(self) -> dict[InstrumentId, Change]:
-        """Baseline (first) against latest score for each instrument measured twice or more.
+    @property
+    def acute_ended_on(self) -> dt.date | None:
+        """The day of the last acute session recorded as held, or ``None``."""
+        held = [
+            r.starts_at.date()
+            for r in self.sessions
+            if r.kind is SessionKind.ACUTE and r.status is SessionStatus.HELD
+        ]
+        return max(held, default=None)
+
+    def _acute_course_scores(self) -> list[ScoredAt]:
+        """Scores of the acute course: its sessions, and measurements up to its last session."""
+        last = self.acute_ended_on
+        return [
+            entry
+            for entry in self.scored()
+            if entry.kind is not SessionKind.MAINTENANCE
+            and (entry.kind is not None or last is None or entry.on <= last)
+        ]
+
+    def outcomes(
+        self, *, acute_only: bool = True, until: dt.date | None = None
+    ) -> dict[InstrumentId, Outcome]:
+        """Baseline (first) against last score, for each instrument measured twice or more.
+
+        Args:
+            acute_only: compare within the acute course (the default): scores
+                of pre-treatment and acute sessions, and measurements outside
+                sessions up to the last acute session held; maintenance scores
+                and later follow-ups are left out.  ``False``: the latest score
+                of all, maintenance included.
+            until: leave out scores taken after this day.
 
         Uses :func:`iptkit.measures.change` with its defaults (a drop of half
-        or more is a response; the instrument's remission threshold).
+        or more is a response; the instrument's remission threshold).  Each
+        :class:`Outcome` says which two scores it compared.
         """
-        first: dict[InstrumentId, Score] = {}
-        last: dict[InstrumentId, Score] = {}
-        count: dict[InstrumentId, int] = {}
-        for _, _, found in self.all_scores():
-            first.setdefault(found.instrument, found)
-            last[found.instrument] = found
-            count[found.instrument] = count.get(found.instrument, 0) + 1
+        entries = list(self._acute_course_scores() if acute_only else self.scored())
+        if until is not None:
+            entries = [entry for entry in entries if entry.on <= until]
+        by_instrument: dict[InstrumentId, list[ScoredAt]] = {}
+        for entry in entries:
+            by_instrument.setdefault(entry.score.instrument, []).append(entry)
         return {
-            instrument: change(first[instrument], last[instrument])
-            for instrument in first
-            if count[instrument] > 1
+            instrument: Outcome(
+                change=change(found[0].score, found[-1].score),
+                baseline=found[0],
+                follow_up=found[-1],
+            )
+            for instrument, found in by_instrument.items()
+            if len(found) > 1
         }
 
+    def relapse(
+        self,
+        instrument: InstrumentId = InstrumentId.PHQ9,
+        *,
+        returned_at: int | None = None,
+        consecutive: int = 2,
+        recovery: dt.timedelta = RECOVERY,
+    ) -> Relapse | None:
+        """A return of symptoms after remission at the end of the acute course, if any.
+
+        The rule (domain reference §7, after Frank et al. 1991 and Rush et al.
+        2006): the last acute-course score of ``instrument`` is a remission;
+        later, ``consecutive`` scores in a row are at or above ``returned_at``
+        (by default PHQ-9 10, HAM-D17 15: the severity thresholds trials use).
+        It is a *relapse* if the return begins within ``recovery`` of that
+        remission (before recovery), else a *recurrence*.
+
+        Returns:
+            The first such return, or ``None`` (also when the instrument has
+            no default threshold and ``returned_at`` is not given).
+        """
+        threshold = returned_at if returned_at is not None else RETURN_THRESHOLDS.get(instrument)
+        if threshold is None or consecutive < 1:
+            return None
+        acute = self.outcomes().get(instrument)
+        if acute is None or not acute.change.remission:
+            return None
+        remitted = acute.follow_up
+        later = [
+            entry
+            for entry in self.scored()
+            if entry.score.instrument is instrument and entry.on > remitted.on
+        ]
+        run: list[ScoredAt] = []
+        for entry in later:
+            run = [*run, entry] if entry.score.total >= threshold else []
+            if len(run) == consecutive:
+                kind = (
+                    ReturnKind.RELAPSE
+                    if run[0].on - remitted.on < recovery
+                    else ReturnKind.RECURRENCE
+                )
+                return Relapse(kind=kind, remitted=remitted, returned=tuple(run))
+        return None
+
     def measured_sessions(self) -> tuple[int, ...]:
-        """Acute session numbers at which at least one measure was taken."""
+        """Acute session numbers at which at least one measure was taken (maintenance aside)."""
         numbers = {number for _, number, _ in self.all_scores() if number is not None}
         return tuple(sorted(numbers))

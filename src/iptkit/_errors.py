@@ -3,17 +3,24 @@
 Every exception iptkit raises derives from :class:`IptkitError`.  Bad data
 raises :class:`ValidationError`, which lists *every* problem found as
 :class:`Issue` objects with a JSON path, a stable code and a plain message.
+
+Messages never quote a value of the document (values are personal data and
+errors end up in logs).  The offending value is kept on ``Issue.input``,
+which ``str()`` and ``repr()`` never show and :meth:`ValidationError.errors`
+gives only when asked (``include_input=True``).
 """
 
 from __future__ import annotations
 
+import pickle
 import re
 from collections.abc import Iterable
-from typing import Any, TypedDict
+from typing import Any, Final, NotRequired, TypedDict
 
 import attrs
 
 __all__ = [
+    "NO_INPUT",
     "IptkitError",
     "Issue",
     "IssueDict",
@@ -69,12 +76,40 @@ def _parse_path(path: str) -> tuple[str | int, ...]:
 
 
 class IssueDict(TypedDict):
-    """One entry of :meth:`ValidationError.errors`, shaped as pydantic's."""
+    """One entry of :meth:`ValidationError.errors`, shaped as pydantic's.
+
+    ``input`` is there only when asked for (``include_input=True``) and the
+    issue has a value (:attr:`Issue.has_input`).
+    """
 
     loc: tuple[str | int, ...]
     type: str
     msg: str
     path: str
+    input: NotRequired[Any]
+
+
+class _NoInput:
+    """The type of ``NO_INPUT`` (one instance, kept through pickling)."""
+
+    __slots__ = ()
+    _instance: _NoInput | None = None
+
+    def __new__(cls) -> _NoInput:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NO_INPUT"
+
+    def __reduce__(self) -> str:
+        return "NO_INPUT"
+
+
+#: The ``Issue.input`` of an issue that is not about one value (a missing
+#: field, a rule across fields).  ``None`` cannot say this: null is a value.
+NO_INPUT: Final = _NoInput()
 
 
 @attrs.frozen
@@ -87,23 +122,55 @@ class Issue:
             ``$.relationships[2].closeness``.
         code: stable snake_case identifier of the rule that failed (the
             documentation lists every code).
-        message: one plain sentence saying what is wrong.
+        message: one plain sentence saying what is wrong; it never quotes
+            the value.
+        input: the offending value, as given (for :func:`iptkit.load`, the
+            JSON value at ``path``), or ``NO_INPUT`` when the issue is not
+            about one value.  It may be personal data: ``str()`` and
+            ``repr()`` never show it, and it takes no part in equality or
+            hashing.
 
     >>> Issue("$.closeness", "out_of_range", "Closeness must be at least 1.").loc
     ('closeness',)
+    >>> issue = Issue("$.closeness", "out_of_range", "Must be at least 1.", 0)
+    >>> issue.input, issue.has_input, issue
+    (0, True, Issue(path='$.closeness', code='out_of_range', message='Must be at least 1.'))
     """
 
     path: str
     code: str
     message: str
+    # Not part of equality, hashing or repr: an issue is identified by its
+    # path, code and message, and the value may be unhashable or personal.
+    input: Any = attrs.field(default=NO_INPUT, eq=False, repr=False)
 
     @property
     def loc(self) -> tuple[str | int, ...]:
         """The path as a tuple of field names and list indexes."""
         return _parse_path(self.path)
 
+    @property
+    def has_input(self) -> bool:
+        """Whether the issue keeps the value it is about (``input``)."""
+        return self.input is not NO_INPUT
+
     def __str__(self) -> str:
         return f"{self.path}: {self.message} [{self.code}]"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A value that cannot be pickled (a lock, a lambda passed to a
+        # constructor) is left out rather than making the error unpicklable.
+        value = self.input
+        if value is not NO_INPUT and type(value) not in _PLAIN_TYPES:
+            try:
+                pickle.dumps(value)
+            except Exception:  # any failure means the value cannot be kept
+                value = NO_INPUT
+        return (Issue, (self.path, self.code, self.message, value))
+
+
+#: Types whose values always pickle (no need to try).
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
 def relocate(issues: Iterable[Issue], base: str) -> list[Issue]:
@@ -117,7 +184,9 @@ def relocate(issues: Iterable[Issue], base: str) -> list[Issue]:
     """
     if base == "$":
         return list(issues)
-    return [Issue(base + issue.path[1:], issue.code, issue.message) for issue in issues]
+    return [
+        Issue(base + issue.path[1:], issue.code, issue.message, issue.input) for issue in issues
+    ]
 
 
 class IptkitError(Exception):
@@ -127,15 +196,19 @@ class IptkitError(Exception):
 class ValidationError(IptkitError, ValueError):
     """A value, a document or an operation breaks one or more rules.
 
-    ``issues`` lists every problem found, not only the first one.
+    ``issues`` lists every problem found, not only the first one.  Neither
+    ``str()``, ``repr()`` nor the exception's arguments show the values the
+    issues keep (``Issue.input``); :meth:`errors` gives them on request.
 
     >>> from iptkit import Issue, ValidationError
-    >>> err = ValidationError([Issue("$.closeness", "out_of_range", "Must be at least 1.")])
+    >>> err = ValidationError([Issue("$.closeness", "out_of_range", "Must be at least 1.", 0)])
     >>> print(err)
     1 validation issue:
       $.closeness: Must be at least 1. [out_of_range]
-    >>> err.errors()[0]["loc"], err.errors()[0]["type"]
-    (('closeness',), 'out_of_range')
+    >>> err.errors()[0]["loc"], err.errors()[0]["type"], "input" in err.errors()[0]
+    (('closeness',), 'out_of_range', False)
+    >>> err.errors(include_input=True)[0]["input"]
+    0
     """
 
     issues: tuple[Issue, ...]
@@ -148,9 +221,9 @@ class ValidationError(IptkitError, ValueError):
         super().__init__(self.issues)
 
     @classmethod
-    def single(cls, path: str, code: str, message: str) -> ValidationError:
-        """Build an error holding one issue."""
-        return cls((Issue(path, code, message),))
+    def single(cls, path: str, code: str, message: str, input: Any = NO_INPUT) -> ValidationError:
+        """Build an error holding one issue (with the value it is about, if any)."""
+        return cls((Issue(path, code, message, input),))
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.issues,))
@@ -160,12 +233,27 @@ class ValidationError(IptkitError, ValueError):
         head = f"{count} validation issue{'s' if count != 1 else ''}:"
         return "\n  ".join([head, *(str(issue) for issue in self.issues)])
 
-    def errors(self) -> list[IssueDict]:
-        """Return the issues as pydantic-style dicts (``loc``, ``type``, ``msg``, ``path``)."""
-        return [
-            {"loc": issue.loc, "type": issue.code, "msg": issue.message, "path": issue.path}
-            for issue in self.issues
-        ]
+    def errors(self, *, include_input: bool = False) -> list[IssueDict]:
+        """Return the issues as pydantic-style dicts (``loc``, ``type``, ``msg``, ``path``).
+
+        Args:
+            include_input: also give each issue's value under ``input`` (as
+                pydantic does), for the issues that keep one
+                (:attr:`Issue.has_input`).  Values may be personal data: ask
+                for them only where they may be shown.
+        """
+        found: list[IssueDict] = []
+        for issue in self.issues:
+            entry: IssueDict = {
+                "loc": issue.loc,
+                "type": issue.code,
+                "msg": issue.message,
+                "path": issue.path,
+            }
+            if include_input and issue.has_input:
+                entry["input"] = issue.input
+            found.append(entry)
+        return found
 
     @property
     def codes(self) -> frozenset[str]:

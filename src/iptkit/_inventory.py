@@ -14,8 +14,8 @@ from collections.abc import Iterator
 
 from iptkit._errors import Issue
 from iptkit._focus import DisputeStage
-from iptkit._model import field, model
-from iptkit._ordering import date_order_issues
+from iptkit._model import distinct, field, model
+from iptkit._ordering import in_date_order
 
 __all__ = [
     "ContactFrequency",
@@ -122,7 +122,9 @@ class Relationship:
     wished_changes: tuple[str, ...] = field(
         default=(), private=True, doc="What the patient would like to change."
     )
-    changes: tuple[RelationshipChange, ...] = field(default=())
+    changes: tuple[RelationshipChange, ...] = field(
+        default=(), rules=[in_date_order("Changes", attr="on")]
+    )
     deceased: bool = field(default=False, doc="Whether the person has died.")
     died_on: dt.date | None = field(default=None, doc="Date of death, if known.")
     in_dispute: bool = field(default=False, doc="Whether the relationship is in dispute.")
@@ -146,9 +148,6 @@ class Relationship:
                 "stage_without_dispute",
                 "A dispute stage is given for a relationship not marked as in dispute.",
             )
-        yield from date_order_issues(
-            [change.on for change in self.changes], "$.changes[{}].on", items="Changes"
-        )
 
 
 @model(document="inventory")
@@ -166,7 +165,16 @@ class InterpersonalInventory:
     """
 
     relationships: tuple[Relationship, ...] = field(
-        default=(), doc="The people reviewed, closest first or in any order."
+        default=(),
+        doc="The people reviewed, closest first or in any order.",
+        rules=[
+            distinct(
+                "Two relationships share the same label; labels must be unique.",
+                key=lambda relationship: relationship.label,
+                below=".label",
+                code="duplicate_label",
+            )
+        ],
     )
     completed_on: dt.date | None = field(default=None, doc="The day the inventory was completed.")
     social_style: str | None = field(
@@ -176,15 +184,6 @@ class InterpersonalInventory:
     )
 
     def _invariants(self) -> Iterator[Issue]:
-        seen: set[str] = set()
-        for index, relationship in enumerate(self.relationships):
-            if relationship.label in seen:
-                yield Issue(
-                    f"$.relationships[{index}].label",
-                    "duplicate_label",
-                    "Two relationships share the same label; labels must be unique.",
-                )
-            seen.add(relationship.label)
         if self.completed_on is not None:
             yield from _after_completion(self.relationships, self.completed_on)
 

@@ -12,34 +12,65 @@ far more than reading a whole course).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from itertools import islice
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from dateutil import rrule, tz
 
 from iptkit._errors import ScheduleError, ValidationError
 from iptkit._protocol import Frequency
+from iptkit._types import MAX_DATE, MAX_YEAR, MIN_DATE, MIN_YEAR, offset_in_minutes
 
 __all__ = ["recurrence_starts", "slot_before", "slots_after", "zone_info"]
 
 #: Planning never looks further ahead than this from the first session.
 HORIZON = dt.timedelta(days=366 * 10)
 
+#: The first and last wall-clock times a planned slot may have (the model
+#: bounds: see :data:`iptkit._types.MIN_YEAR`).
+_EARLIEST = dt.datetime.combine(MIN_DATE, dt.time.min)
+_LATEST = dt.datetime.combine(MAX_DATE, dt.time.max)
+
+#: Names a zone database may hold that are not IANA zones but aliases whose
+#: meaning depends on the host (its own zone, its default rules, a
+#: placeholder); ``posix/`` and ``right/`` hold copies of the zones with other
+#: leap-second handling.
+_HOST_NAMES = frozenset({"localtime", "posixrules", "Factory"})
+_HOST_PREFIXES = ("posix/", "right/")
+
+
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    """The IANA zone names of the bundled ``tzdata`` package and the system database."""
+    names = available_timezones()
+    return frozenset(
+        name for name in names if name not in _HOST_NAMES and not name.startswith(_HOST_PREFIXES)
+    )
+
 
 def zone_info(zone: str) -> ZoneInfo:
     """Return the :class:`~zoneinfo.ZoneInfo` for an IANA zone name.
 
+    Only names of the IANA time zone database are taken (as the ``tzdata``
+    package or the system's zone files hold them): names whose meaning
+    depends on the host (``localtime``, ``posixrules``, ``Factory``,
+    ``posix/...``, ``right/...``) are refused, so that a document means the
+    same instants on every machine.
+
     Raises:
         ValidationError: ``zone`` is not a known IANA zone name (``invalid_zone``).
     """
-    if not isinstance(zone, str) or not zone or zone.startswith(("/", ".")) or ".." in zone:
-        raise ValidationError.single("$.zone", "invalid_zone", "Not a known IANA time zone name.")
+    if type(zone) is not str or zone not in _zone_names():
+        raise ValidationError.single(
+            "$.zone", "invalid_zone", "Not a known IANA time zone name.", zone
+        )
     try:
         return ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ValidationError.single(
-            "$.zone", "invalid_zone", "Not a known IANA time zone name."
+            "$.zone", "invalid_zone", "Not a known IANA time zone name.", zone
         ) from None
 
 
@@ -120,17 +151,43 @@ def _series(
 
 
 def _local(moment: dt.datetime, info: ZoneInfo, name: str) -> dt.datetime:
-    """``moment`` as a naive wall-clock time in ``info`` (checked to be aware)."""
+    """``moment`` as a naive wall-clock time in ``info`` (checked to be aware and in range)."""
     if not isinstance(moment, dt.datetime) or moment.utcoffset() is None:
         raise ValidationError.single(
-            f"$.{name}", "naive_datetime", "The date and time needs a time zone."
+            f"$.{name}", "naive_datetime", "The date and time needs a time zone.", moment
         )
-    return moment.astimezone(info).replace(tzinfo=None)
+    # The year as written first: only then is the zone's time sure to exist.
+    local = None
+    if MIN_YEAR <= moment.year <= MAX_YEAR:
+        local = moment.astimezone(info).replace(tzinfo=None)
+    if local is None or not _EARLIEST <= local <= _LATEST:
+        raise ValidationError.single(
+            f"$.{name}",
+            "out_of_range",
+            f"The date must lie between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}.",
+            moment,
+        )
+    return local
+
+
+def _too_few(found: int, count: int, until: dt.datetime, what: str, after: str) -> ScheduleError:
+    """The error when only ``found`` of ``count`` slots fit before ``until``."""
+    if until >= _LATEST:
+        limit = f"before the last supported date, {MAX_DATE.isoformat()}"
+    else:
+        limit = f"in the ten years after {after}"
+    return ScheduleError(f"only {found} of {count} {what} fit {limit}")
 
 
 def _aware(naive: dt.datetime, info: ZoneInfo) -> dt.datetime:
     """Attach ``info``; a wall-clock time skipped by a DST change moves forward by the gap."""
     moment: dt.datetime = tz.resolve_imaginary(naive.replace(tzinfo=info))
+    offset = moment.utcoffset()
+    if offset is not None and not offset_in_minutes(offset):
+        # Local mean time, before a zone adopted a standard offset (Amsterdam
+        # until 1937 was +00:19:32): iptkit stores offsets in whole minutes.
+        msg = "the zone's UTC offset on those dates is not whole minutes; plan in another zone"
+        raise ScheduleError(msg)
     return moment
 
 
@@ -179,11 +236,11 @@ def recurrence_starts(
     """
     info = zone_info(zone)
     local = _local(first_start, info, "first_start")
-    rules = _series(local, local, local + HORIZON, frequency, exclude)
+    until = min(local + HORIZON, _LATEST)
+    rules = _series(local, local, until, frequency, exclude)
     naive = list(islice(rules, skip, skip + count))
     if len(naive) < count:
-        msg = f"only {len(naive)} of {count} sessions fit in the ten years after the first one"
-        raise ScheduleError(msg)
+        raise _too_few(len(naive), count, until, "sessions", "the first one")
     return tuple(_aware(moment, info) for moment in naive)
 
 
@@ -222,7 +279,7 @@ def slots_after(
     info = zone_info(zone)
     local_anchor = _local(anchor, info, "anchor")
     local_after = _local(after, info, "after")
-    until = max(local_after, local_anchor) + HORIZON
+    until = min(max(local_after, local_anchor) + HORIZON, _LATEST)
     rules = _series(
         local_anchor, _aligned_start(local_anchor, local_after), until, frequency, exclude
     )
@@ -233,8 +290,7 @@ def slots_after(
             found.append(aware)
             if len(found) == count:
                 return tuple(found)
-    msg = f"only {len(found)} of {count} slots fit in the ten years after the last one"
-    raise ScheduleError(msg)
+    raise _too_few(len(found), count, until, "slots", "the last one")
 
 
 def slot_before(
@@ -269,10 +325,14 @@ def slot_before(
         rules = _series(local_anchor, start, local_before, frequency, exclude)
         candidates = list(rules.between(start, local_before, inc=True))
         for moment in reversed(candidates):
+            if moment < _EARLIEST:
+                break
             aware = _aware(moment, info)
             if aware < before:
                 return aware
-        if span >= HORIZON:
+        if span >= HORIZON or start < _EARLIEST:
             msg = "no allowed slot fits in the ten years before the first session"
+            if start < _EARLIEST:
+                msg = f"no allowed slot fits after {MIN_DATE.isoformat()} before the first session"
             raise ScheduleError(msg)
         span *= 4

@@ -34,12 +34,13 @@ from iptkit._contract import (
     MaintenanceAgreement,
     MissedSessionPolicy,
     TreatmentContract,
-    amendment_order_issues,
+    amendments_in_order,
     total_in_force,
+    valid_zone,
 )
 from iptkit._errors import Issue, ScheduleError, ValidationError
 from iptkit._model import check_fields, evolve, field, model
-from iptkit._ordering import date_order_issues
+from iptkit._ordering import in_date_order
 from iptkit._protocol import (
     MIN_ACUTE_SESSIONS,
     STANDARD,
@@ -177,7 +178,10 @@ class Schedule:
 
     protocol: Protocol = field(doc="The protocol variant the course follows.")
     zone: str = field(
-        min_len=1, max_len=64, doc="IANA time zone whose wall-clock time the sessions keep."
+        min_len=1,
+        max_len=64,
+        doc="IANA time zone whose wall-clock time the sessions keep.",
+        rules=[valid_zone],
     )
     first_start: dt.datetime = field(
         doc="Start of the acute series' first slot; later slots recur from it."
@@ -190,10 +194,15 @@ class Schedule:
         doc="Acute sessions contracted before any amendment.",
     )
     amendments: tuple[Amendment, ...] = field(
-        default=(), doc="Agreed changes of the acute total (extensions), in date order."
+        default=(),
+        doc="Agreed changes of the acute total (extensions), in date order.",
+        rules=[amendments_in_order],
     )
     exclude: tuple[dt.date, ...] = field(
-        default=(), max_len=1000, doc="Days in the zone on which no session falls, in order."
+        default=(),
+        max_len=1000,
+        doc="Days in the zone on which no session falls, in order.",
+        rules=[in_date_order("Excluded dates", unique=True)],
     )
     missed_policy: MissedSessionPolicy | None = field(
         default=None,
@@ -264,6 +273,10 @@ class Schedule:
         return self.sessions[self._index(number, kind)]
 
     def _index(self, number: int, kind: SessionKind | None) -> int:
+        if type(number) is not int:
+            raise ValidationError.single(
+                "$.number", "wrong_type", "Expected a whole number.", number
+            )
         if kind is None:
             kind = SessionKind.PRE_TREATMENT if number == 0 else SessionKind.ACUTE
         for index, session in enumerate(self.sessions):
@@ -410,7 +423,9 @@ class Schedule:
                 (``cancelled_by_patient``).
         """
         if type(by_therapist) is not bool:
-            raise ValidationError.single("$.by_therapist", "wrong_type", "Expected true or false.")
+            raise ValidationError.single(
+                "$.by_therapist", "wrong_type", "Expected true or false.", by_therapist
+            )
         status = (
             SessionStatus.CANCELLED_BY_THERAPIST
             if by_therapist
@@ -428,7 +443,9 @@ class Schedule:
         index = self._planned_index(number, kind)
         target = self.sessions[index]
         if make_up is not None and type(make_up) is not bool:
-            raise ValidationError.single("$.make_up", "wrong_type", "Expected true or false.")
+            raise ValidationError.single(
+                "$.make_up", "wrong_type", "Expected true or false.", make_up
+            )
         if target.kind is SessionKind.PRE_TREATMENT:
             # The pre-treatment contact spends no acute number: it always counts.
             if make_up:
@@ -502,8 +519,13 @@ class Schedule:
         return start, minutes
 
     def _check_before_maintenance(self, start: dt.datetime) -> None:
-        """Acute slots must come before every maintenance session, made-up or not."""
+        """Acute slots must come before every maintenance session, made-up or not.
+
+        And before the first slot of every maintenance block, as the schedule's
+        invariants demand (rule 6).
+        """
         maintenance = [s.starts_at for s in self.sessions if s.kind is SessionKind.MAINTENANCE]
+        maintenance += [plan.first_start for plan in self.maintenance]
         if maintenance and start >= min(maintenance):
             msg = "the acute sessions would run past the start of maintenance; move maintenance"
             raise ScheduleError(msg)
@@ -536,13 +558,13 @@ class Schedule:
         index = self._planned_index(number, kind)
         if not isinstance(to, dt.datetime) or to.utcoffset() is None:
             raise ValidationError.single(
-                "$.to", "naive_datetime", "The new start needs a time zone."
+                "$.to", "naive_datetime", "The new start needs a time zone.", to
             )
         try:
             moved = to.astimezone(zone_info(self.zone))
         except (OverflowError, ValueError):
             raise ValidationError.single(
-                "$.to", "out_of_range", "The new start is outside the supported dates."
+                "$.to", "out_of_range", "The new start is outside the supported dates.", to
             ) from None
         if moved.date() in self.exclude:
             raise ValidationError.single(
@@ -592,7 +614,9 @@ class Schedule:
         (16, 12, 'middle')
         """
         if type(new_total) is not int:
-            raise ValidationError.single("$.new_total", "wrong_type", "Expected a whole number.")
+            raise ValidationError.single(
+                "$.new_total", "wrong_type", "Expected a whole number.", new_total
+            )
         for session in self.acute:
             if session.status is SessionStatus.HELD and session.phase is Phase.TERMINATION:
                 raise ValidationError.single(
@@ -604,13 +628,15 @@ class Schedule:
             raise ValidationError.single(
                 "$.new_total",
                 "not_an_extension",
-                f"An extension must raise the total above {self.total} sessions.",
+                "An extension must raise the total above the one agreed so far.",
+                new_total,
             )
         try:
             amendment = Amendment(agreed_on=on, new_total=new_total, reason=reason)
         except ValidationError as exc:
             raise ValidationError(
-                Issue(i.path.replace("$.agreed_on", "$.on"), i.code, i.message) for i in exc.issues
+                Issue(i.path.replace("$.agreed_on", "$.on"), i.code, i.message, i.input)
+                for i in exc.issues
             ) from None
         starts = slots_after(
             self.first_start,
@@ -670,18 +696,13 @@ class Schedule:
         [('M1', '2026-05-20'), ('M2', '2026-06-20'), ('M3', '2026-07-20')]
         """
         plan_minutes = self.minutes if minutes is None else minutes
-        issues = check_fields(
-            MaintenancePlan,
-            {"count": count, "frequency": frequency, "minutes": plan_minutes},
-        )
-        if agreed_on is not None and type(agreed_on) is not dt.date:
-            issues.append(Issue("$.agreed_on", "wrong_type", "Expected a date (YYYY-MM-DD)."))
-        if first_start is not None and (
-            not isinstance(first_start, dt.datetime) or first_start.utcoffset() is None
-        ):
-            issues.append(
-                Issue("$.first_start", "naive_datetime", "The first session needs a time zone.")
-            )
+        values = {"count": count, "frequency": frequency, "minutes": plan_minutes}
+        # The plan's own checks: a date and an aware datetime within the supported years.
+        if agreed_on is not None:
+            values["agreed_on"] = agreed_on
+        if first_start is not None:
+            values["first_start"] = first_start
+        issues = check_fields(MaintenancePlan, values)
         if issues:
             raise ValidationError(issues)
         last = self.sessions[-1].starts_at
@@ -787,15 +808,12 @@ class Schedule:
     # ------------------------------------------------------------------
 
     def _invariants(self) -> Iterator[Issue]:
+        # The zone, excluded dates and amendments are checked on their own as
+        # field rules; the rules below need a zone they can use.
         try:
             info = zone_info(self.zone)
-        except ValidationError as exc:
-            yield from exc.issues
+        except ValidationError:
             info = None
-        yield from date_order_issues(
-            self.exclude, "$.exclude[{}]", items="Excluded dates", unique=True
-        )
-        yield from amendment_order_issues(self.amendments)
         sequence = list(sequence_issues(self.sessions))
         yield from sequence
         yield from _count_issues(self)
@@ -851,11 +869,12 @@ def _made_up_issues(schedule: Schedule) -> Iterator[Issue]:
 
 
 def _series_issues(schedule: Schedule) -> Iterator[Issue]:
-    """The anchors of the series agree with the sessions they planned.
+    """The anchor of the acute series agrees with the sessions it planned.
 
-    The acute series starts no later than its second session (session 1 may
-    have moved, but only between its neighbours); each maintenance block
-    starts after the last acute session (rule 6).
+    The series starts no later than its second acute session (session 1 may
+    have moved, but only between its neighbours).  A maintenance block's
+    anchor is not held to the acute sessions: its sessions are (rule 6), and
+    a moved maintenance session may leave the anchor behind.
     """
     acute = [s.starts_at for s in schedule.sessions if s.kind is SessionKind.ACUTE]
     if len(acute) >= 2 and schedule.first_start > acute[1]:
@@ -864,14 +883,6 @@ def _series_issues(schedule: Schedule) -> Iterator[Issue]:
             "start_order",
             "The first slot of the series comes after the second acute session.",
         )
-    last_acute = acute[-1] if acute else None
-    for index, plan in enumerate(schedule.maintenance):
-        if last_acute is not None and plan.first_start <= last_acute:
-            yield Issue(
-                f"$.maintenance[{index}].first_start",
-                "maintenance_before_acute",
-                "A maintenance block must start after the last acute session.",
-            )
 
 
 def _count_issues(schedule: Schedule) -> Iterator[Issue]:
@@ -881,7 +892,7 @@ def _count_issues(schedule: Schedule) -> Iterator[Issue]:
         yield Issue(
             "$.sessions",
             "session_count",
-            f"The schedule has {acute} acute sessions but the agreed total is {schedule.total}.",
+            "The schedule holds more or fewer acute sessions than the agreed total.",
         )
     maintenance = len(schedule.maintenance_sessions)
     agreed = sum(plan.count for plan in schedule.maintenance)
@@ -889,7 +900,7 @@ def _count_issues(schedule: Schedule) -> Iterator[Issue]:
         yield Issue(
             "$.sessions",
             "session_count",
-            f"The schedule has {maintenance} maintenance sessions but {agreed} are agreed.",
+            "The schedule holds more or fewer maintenance sessions than its plans agree.",
         )
 
 
@@ -1003,7 +1014,12 @@ def plan_sessions(
         "missed_policy": missed_policy,
     }
     issues = [
-        Issue(issue.path.replace("$.contracted_total", "$.total"), issue.code, issue.message)
+        Issue(
+            issue.path.replace("$.contracted_total", "$.total"),
+            issue.code,
+            issue.message,
+            issue.input,
+        )
         for issue in check_fields(Schedule, values)
     ]
     if not issues:

@@ -346,14 +346,12 @@ def agreement_issues(
             yield Issue(
                 f"{records_path}[{index}]",
                 "schedule_mismatch",
-                f"Session {session_label(record.kind, record.number)} has no session in the "
-                "schedule with the same kind, number and day.",
+                "The record has no session in the schedule with the same kind, number and day.",
             )
     for index, row in enumerate(planned):
         if row.status is SessionStatus.HELD and key(row) not in recorded:
             yield Issue(
                 f"{planned_path}[{index}]",
                 "schedule_mismatch",
-                f"The schedule says session {session_label(row.kind, row.number)} was held, "
-                "but the course has no record of it.",
+                "The schedule says the session was held, but the course has no record of it.",
             )

@@ -19,6 +19,7 @@ import datetime as dt
 import enum
 import itertools
 import linecache
+import re
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -27,6 +28,11 @@ from typing import Any
 import attrs
 
 __all__ = [
+    "MAX_DATE",
+    "MAX_DEPTH",
+    "MAX_YEAR",
+    "MIN_DATE",
+    "MIN_YEAR",
     "SCALARS",
     "Kind",
     "TypeShape",
@@ -34,6 +40,9 @@ __all__ = [
     "describe",
     "int_fits_float",
     "is_model",
+    "is_text",
+    "nested_too_deep",
+    "offset_in_minutes",
     "shape_of",
     "value_words",
 ]
@@ -256,6 +265,87 @@ def int_fits_float(value: int) -> bool:
         return float(value) == value
     except OverflowError:
         return False
+
+
+# --------------------------------------------------------------------------
+# Bounds every value keeps, whatever its field declares
+# --------------------------------------------------------------------------
+#
+# An object that exists can be shown, dumped, written as UTF-8 and computed
+# with: every date derived from it (a session's end, a planned slot ten years
+# on, the same instant in another zone) is a date Python can hold.
+
+#: Earliest and latest year of a date, and of a datetime as written (its own
+#: wall-clock date).  1900 comes before any date a living patient's records
+#: hold (births, deaths, life events); 2200 lies far beyond any plan, and the
+#: ten-year planning horizon, a session's length and a UTC offset of under a
+#: day added to it stay far inside what Python's dates hold (years 1 to 9999).
+MIN_YEAR = 1900
+MAX_YEAR = 2200
+
+#: The first and the last day a model may hold.
+MIN_DATE = dt.date(MIN_YEAR, 1, 1)
+MAX_DATE = dt.date(MAX_YEAR, 12, 31)
+
+#: The deepest nesting of JSON arrays and objects a document may have (the
+#: document itself is level 1).  Fixed, so that a document is read the same
+#: way whatever the caller's own stack depth; every iptkit document needs
+#: fewer than ten levels.
+MAX_DEPTH = 64
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def is_text(value: str) -> bool:
+    """Whether ``value`` holds Unicode scalar values only (no lone surrogates).
+
+    Only such text can be written as UTF-8; JSON's ``\\ud800`` escapes and
+    Python's ``"\\ud800"`` can make text that cannot.
+
+    >>> is_text("Mrs Smith"), is_text("P\\ud800"), is_text("\\U0001f600")
+    (True, False, True)
+    """
+    return value.isascii() or _SURROGATE.search(value) is None
+
+
+def offset_in_minutes(offset: dt.timedelta) -> bool:
+    """Whether the UTC offset ``offset`` is a whole number of minutes (``+HH:MM``).
+
+    >>> offset_in_minutes(dt.timedelta(hours=-5)), offset_in_minutes(dt.timedelta(seconds=30))
+    (True, False)
+    """
+    return not (offset.seconds % 60 or offset.microseconds)
+
+
+def nested_too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether lists, tuples and dicts nest more than ``limit`` levels in ``value``.
+
+    ``value`` itself, if a container, is level 1.  Iterative, so it works at
+    any depth of the caller's stack; a value that contains itself is too deep.
+    Each container is visited at most ``limit`` times, however often it is
+    shared.
+
+    >>> nested_too_deep([[1]], 2), nested_too_deep([[[1]]], 2), nested_too_deep(3, 0)
+    (False, True, False)
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    seen: dict[int, int] = {}
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        if seen.get(id(item), 0) >= depth:
+            continue
+        seen[id(item)] = depth
+        deeper = depth + 1
+        stack.extend((child, deeper) for child in children)
+    return False
 
 
 # --------------------------------------------------------------------------

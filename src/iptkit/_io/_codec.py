@@ -15,13 +15,22 @@ The wire rules (each enforced by a structure hook registered on a cattrs
   (``naive_datetime``);
 * an enumeration is its lowercase string value (``invalid_value`` otherwise);
 * a list is a JSON array and becomes a tuple;
+* values keep the models' bounds (dates 1900-2200, text without unpaired
+  surrogates, ...), and a document nests arrays and objects at most
+  :data:`~iptkit._types.MAX_DEPTH` (64) levels deep (``too_deep``), judged
+  the same way whatever the caller's stack depth;
 * a top-level document carries ``schema_version``; a version this release
-  does not know is refused (``unsupported_schema_version``).
+  does not know is refused (``unsupported_schema_version``), and a missing one
+  is ``missing_field`` unless ``require_version=False``.  Either way the rest
+  of the document is read as the current version and its problems are
+  reported too.
 
 Every problem of a document is reported in one :class:`~iptkit.ValidationError`;
-messages say what kind of value was found, never the value itself.
-Field problems are found even when a sibling field fails; an object's
-cross-field rules run once all its fields loaded.
+messages say what kind of value was found, never the value itself, which
+each issue keeps as its ``input`` (the JSON value at its path).
+Field problems, each field's own rules included, are found even when a
+sibling field fails; an object's cross-field rules run once all its fields
+loaded.
 """
 
 from __future__ import annotations
@@ -30,21 +39,24 @@ import datetime as dt
 import enum
 import json
 import re
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import cattrs
 
-from iptkit._errors import Issue, ValidationError, join_path, relocate
-from iptkit._io._migrations import SCHEMA_VERSION, upgrade
+from iptkit._errors import NO_INPUT, Issue, ValidationError, join_path, relocate
+from iptkit._io._migrations import BUILTIN_JSON, SCHEMA_VERSION, upgrade
 from iptkit._model import check_fields, document_kind, field_specs
 from iptkit._types import (
+    MAX_DEPTH,
     SCALARS,
     Kind,
     TypeShape,
     compile_function,
     describe,
     is_model,
+    nested_too_deep,
     shape_of,
     value_words,
 )
@@ -61,10 +73,12 @@ __all__ = [
 
 T = TypeVar("T")
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+# ASCII digits only; a UTC offset is Z or +HH:MM (no seconds), as the docs and
+# the JSON Schema say.  Days outside the supported years are the model's to refuse.
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _DATETIME = re.compile(
-    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?"
-    r"(?:Z|[+-]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?\Z"
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
+    r"(?:Z|[+-][0-9]{2}:[0-9]{2})?\Z"
 )
 
 _Hook = Callable[[Any, Any], Any]
@@ -100,7 +114,7 @@ def _wrong_type(shape: TypeShape, value: Any) -> ValidationError:
             f"Expected {wanted}; got a Python {type(value).__name__} object,"
             " which load() does not read."
         )
-    return ValidationError.single("$", "wrong_type", message)
+    return ValidationError.single("$", "wrong_type", message, value)
 
 
 # --------------------------------------------------------------------------
@@ -128,7 +142,7 @@ def _structure_date(value: Any, _: Any) -> dt.date:
             return dt.date.fromisoformat(value)
         except ValueError:
             pass
-    raise ValidationError.single("$", "invalid_value", "Expected a real date as YYYY-MM-DD.")
+    raise ValidationError.single("$", "invalid_value", "Expected a real date as YYYY-MM-DD.", value)
 
 
 def _structure_datetime(value: Any, _: Any) -> dt.datetime:
@@ -145,12 +159,14 @@ def _structure_datetime(value: Any, _: Any) -> dt.datetime:
                     "$",
                     "naive_datetime",
                     "The date and time has no time zone or UTC offset.",
+                    value,
                 )
             return parsed
     raise ValidationError.single(
         "$",
         "invalid_value",
         "Expected a date and time as YYYY-MM-DDTHH:MM:SS with a UTC offset.",
+        value,
     )
 
 
@@ -167,6 +183,7 @@ def _enum_hook(shape: TypeShape) -> _Hook:
                 "$",
                 "invalid_value",
                 f"The text is not an allowed value here; use one of {allowed}.",
+                value,
             )
         return member
 
@@ -292,7 +309,7 @@ def _model_hook(cls: type, conv: cattrs.Converter) -> _Hook:
                     issues = []
                 issues.extend(relocate(exc.issues, "$." + name))
         if issues:
-            issues.extend(check_fields(cls, kwargs))
+            issues.extend(check_fields(cls, kwargs, rules=True))
             raise ValidationError(sorted(issues, key=order))
         return cls(**kwargs)
 
@@ -317,7 +334,7 @@ def _model_hook(cls: type, conv: cattrs.Converter) -> _Hook:
         issues.extend(_unknown(cls, known, data))
         if issues:
             # Report field problems of the fields that did load, too.
-            issues.extend(check_fields(cls, kwargs))
+            issues.extend(check_fields(cls, kwargs, rules=True))
             raise ValidationError(sorted(issues, key=order))
         return cls(**kwargs)
 
@@ -327,16 +344,24 @@ def _model_hook(cls: type, conv: cattrs.Converter) -> _Hook:
 
 
 def _unknown(cls: type, known: frozenset[str], data: dict[Any, Any]) -> list[Issue]:
-    """An ``unknown_field`` issue at each key of ``data`` that ``cls`` has no field for."""
-    return [
-        Issue(
-            join_path("$", key if isinstance(key, str | int) else repr(key)),
-            "unknown_field",
-            f"{cls.__name__} has no field {str(key)[:40]!r}.",
-        )
-        for key in data
-        if key not in known
-    ]
+    """An ``unknown_field`` issue at each key of ``data`` that ``cls`` has no field for.
+
+    A key is structure and stays in the path and the message; the value
+    under it is kept as the issue's ``input`` only.  A key that is not text
+    (a Python dict can hold one; JSON cannot) is named by its type only.
+    """
+    issues = []
+    for key, value in data.items():
+        if key in known:
+            continue
+        if type(key) is str:
+            path = join_path("$", key)
+            message = f"{cls.__name__} has no field {key[:40]!r}."
+        else:
+            path = join_path("$", f"<{type(key).__name__}>")
+            message = f"{cls.__name__} has no field of that name; field names are text."
+        issues.append(Issue(path, "unknown_field", message, value))
+    return issues
 
 
 def _issue_order(names: list[str]) -> Callable[[Issue], int]:
@@ -429,33 +454,107 @@ def _check_model_class(cls: Any) -> None:
         raise TypeError(msg)
 
 
-def load(cls: type[T], data: Any) -> T:
+def load(cls: type[T], data: Any, *, require_version: bool = True) -> T:
     """Build a ``cls`` from a JSON value (dicts, lists, strings, numbers, ...).
 
     Total: for any JSON value at all this returns a valid object or raises
-    :class:`~iptkit.ValidationError` listing every problem.
+    :class:`~iptkit.ValidationError` listing every problem.  Each issue
+    about one value keeps the JSON value at its path as
+    ``Issue.input``.
+
+    A top-level document (a class with a document kind) carries
+    ``schema_version``.  A missing, malformed or unsupported version is one
+    issue among the others: the rest of the document is read as the current
+    version and every other problem is reported too.
 
     Args:
         cls: an iptkit model class, e.g. :class:`~iptkit.InterpersonalInventory`.
         data: the decoded JSON value.
+        require_version: ``False`` accepts a top-level document without
+            ``schema_version`` as the current version (an API body, a web
+            form); a version that is given is still checked.  Ignored for
+            classes that are not top-level documents.
 
     Raises:
-        ValidationError: ``data`` does not describe a valid ``cls``.
+        ValidationError: ``data`` does not describe a valid ``cls`` (or nests
+            lists and dicts more than 64 levels deep: ``too_deep``).
         TypeError: ``cls`` is not an iptkit model (a programming error).
 
-    >>> from iptkit import Relationship
+    >>> from iptkit import InterpersonalInventory, Relationship
     >>> load(Relationship, {"label": "P1", "role": "partner", "closeness": 1}).closeness
     1
+    >>> load(InterpersonalInventory, {"relationships": []}, require_version=False).relationships
+    ()
     """
     _check_model_class(cls)
+    try:
+        return _load(cls, data, require_version)
+    except ValidationError:
+        # Checked only when loading failed: a value that loads fits its
+        # model's shape, which nests far less than MAX_DEPTH levels.
+        if nested_too_deep(data):
+            raise _too_deep() from None
+        raise
+
+
+def _too_deep(text: Any = NO_INPUT) -> ValidationError:
+    """The ``too_deep`` error of a document nested deeper than :data:`MAX_DEPTH` levels."""
+    return ValidationError.single(
+        "$",
+        "too_deep",
+        f"The document nests lists and objects more than {MAX_DEPTH} levels deep.",
+        text,
+    )
+
+
+def _load(cls: type[T], data: Any, require_version: bool) -> T:
+    """:func:`load` without the nesting limit."""
     kind = document_kind(cls)
+    version_issues: list[Issue] = []
     if kind is not None:
         if type(data) is not dict:
             raise _wrong_type(shape_of(cls), data)
-        data = upgrade(kind, data)
+        data, version_issues = upgrade(kind, data, require_version=require_version)
     hook = converter.get_structure_hook(cls)
-    result: T = hook(data, cls)
+    try:
+        result: T = hook(data, cls)
+    except ValidationError as exc:
+        raise ValidationError(_json_inputs([*version_issues, *exc.issues], data)) from None
+    if version_issues:
+        raise ValidationError(version_issues)
     return result
+
+
+def _json_inputs(issues: list[Issue], data: Any) -> list[Issue]:
+    """``issues`` with each ``input`` replaced by the JSON value at the issue's path in ``data``.
+
+    The model checks see converted values (a tuple for a JSON array, a member
+    for its text); the caller gave JSON, so an issue keeps what the caller
+    gave.  An issue without an input, or whose path is not in ``data``,
+    stays as it is.
+    """
+    result = []
+    for issue in issues:
+        if issue.has_input:
+            found, value = _json_at(data, issue.loc)
+            if found and value is not issue.input:
+                issue = Issue(issue.path, issue.code, issue.message, value)
+        result.append(issue)
+    return result
+
+
+def _json_at(data: Any, loc: tuple[str | int, ...]) -> tuple[bool, Any]:
+    """Whether ``data`` has a value at ``loc``, and the value."""
+    for key in loc:
+        if type(data) is dict:
+            if key not in data:
+                return False, None
+            data = data[key]
+        elif type(data) is list and type(key) is int and 0 <= key < len(data):
+            data = data[key]
+        else:
+            return False, None
+    return True, data
 
 
 def _reject_constant(token: str) -> Any:
@@ -487,32 +586,86 @@ def parse_json(text: str | bytes) -> Any:
             text = bytes(text).decode("utf-8")
         except UnicodeDecodeError:
             raise ValidationError.single(
-                "$", "invalid_json", "The document is not valid UTF-8 text."
+                "$", "invalid_json", "The document is not valid UTF-8 text.", text
             ) from None
     if not isinstance(text, str):
         msg = f"loads() takes str or bytes, not {type(text).__name__}"
         raise TypeError(msg)
     try:
         return _DECODER.decode(text)
-    except _DuplicateKeyError as exc:
-        raise ValidationError.single(
-            "$", "duplicate_key", f"The key {str(exc)[:40]!r} appears twice in one object."
-        ) from None
-    except RecursionError:
-        raise ValidationError.single(
-            "$", "invalid_json", "The document is nested too deeply to read."
-        ) from None
-    except ValueError as exc:
-        raise ValidationError.single(
-            "$", "invalid_json", f"The document is not valid JSON: {exc}."
-        ) from None
+    except (RecursionError, ValueError) as exc:
+        failure = exc
+    # The nesting limit comes first, and is judged on the text alone: where the
+    # decoder runs out of stack depends on the caller's own stack depth.
+    if _text_too_deep(text):
+        raise _too_deep(text) from None
+    if isinstance(failure, RecursionError):
+        # Not too deep: the caller's own stack is nearly used up.
+        return _decode_on_fresh_stack(text)
+    raise _decode_error(failure, text) from None
 
 
-def loads(cls: type[T], text: str | bytes) -> T:
+def _decode_error(exc: ValueError, text: str) -> ValidationError:
+    """The issue of text the decoder refused with ``exc``."""
+    # The issues keep the text as their input; messages give positions only.
+    if isinstance(exc, _DuplicateKeyError):
+        return ValidationError.single(
+            "$", "duplicate_key", f"The key {str(exc)[:40]!r} appears twice in one object.", text
+        )
+    return ValidationError.single(
+        "$", "invalid_json", f"The document is not valid JSON: {exc}.", text
+    )
+
+
+#: A JSON string (perhaps cut short), or a bracket outside strings.
+_NESTING_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]', re.DOTALL)
+
+
+def _text_too_deep(text: str) -> bool:
+    """Whether arrays and objects in JSON ``text`` nest more than :data:`MAX_DEPTH` levels.
+
+    Counted from the brackets outside strings, valid JSON or not, without
+    recursion (so the answer is the same at any depth of the caller's stack).
+    """
+    depth = 0
+    for token in _NESTING_TOKEN.finditer(text):
+        mark = text[token.start()]
+        if mark == "[" or mark == "{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif mark == "]" or mark == "}":
+            depth -= 1
+    return False
+
+
+def _decode_on_fresh_stack(text: str) -> Any:
+    """Decode ``text`` (nested at most :data:`MAX_DEPTH` levels) on a new thread's stack."""
+    outcome: list[Any] = []
+
+    def decode() -> None:
+        try:
+            outcome.append((True, _DECODER.decode(text)))
+        except ValueError as exc:
+            outcome.append((False, exc))
+
+    worker = threading.Thread(target=decode, name="iptkit-json")
+    worker.start()
+    worker.join()
+    ok, value = outcome[0]
+    if not ok:
+        raise _decode_error(value, text) from None
+    return value
+
+
+def loads(cls: type[T], text: str | bytes, *, require_version: bool = True) -> T:
     """Build a ``cls`` from JSON text (``str`` or UTF-8 ``bytes``).
 
+    ``require_version`` is as for :func:`load`.
+
     Raises:
-        ValidationError: the text is not JSON (``invalid_json``, ``duplicate_key``)
+        ValidationError: the text is not JSON (``invalid_json``, ``duplicate_key``),
+            nests arrays and objects more than 64 levels deep (``too_deep``),
             or does not describe a valid ``cls``.
 
     >>> from iptkit import Relationship
@@ -520,7 +673,14 @@ def loads(cls: type[T], text: str | bytes) -> T:
     <RelationshipRole.FRIEND: 'friend'>
     """
     _check_model_class(cls)
-    return load(cls, parse_json(text))
+    data = parse_json(text)
+    try:
+        return load(cls, data, require_version=require_version)
+    except ValidationError as exc:
+        if len(exc.issues) == 1 and exc.issues[0].code == "too_deep":
+            # As when the decoder itself found it too deep: the text is the input.
+            raise _too_deep(text if isinstance(text, str) else bytes(text).decode()) from None
+        raise
 
 
 def dump(obj: Any) -> dict[str, Any]:
@@ -547,3 +707,13 @@ def dumps(obj: Any, *, indent: int | None = None) -> str:
     return json.dumps(
         dump(obj), ensure_ascii=False, allow_nan=False, indent=indent, separators=separators
     )
+
+
+def _register_builtin_protocols() -> None:
+    """Give the migrations the JSON of today's built-in protocols (see ``_v1_protocol``)."""
+    from iptkit._protocol import BUILTIN_PROTOCOLS
+
+    BUILTIN_JSON.update({name: dump(protocol) for name, protocol in BUILTIN_PROTOCOLS.items()})
+
+
+_register_builtin_protocols()

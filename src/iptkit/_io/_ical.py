@@ -16,6 +16,7 @@ from iptkit._errors import ValidationError
 from iptkit._recurrence import zone_info
 from iptkit._schedule import Schedule, ScheduledSession
 from iptkit._sessions import SessionKind
+from iptkit._types import MAX_YEAR, MIN_YEAR
 
 __all__ = ["escape_text", "event_uid", "fold_line", "to_ical"]
 
@@ -129,7 +130,8 @@ def to_ical(schedule: Schedule, *, stamp: dt.datetime | None = None) -> str:
             by default now.  Pass a fixed value for byte-identical output.
 
     Raises:
-        ValidationError: ``stamp`` is naive (``naive_datetime``).
+        ValidationError: ``stamp`` is naive (``naive_datetime``) or outside
+            the supported years (``out_of_range``).
 
     >>> import datetime as dt
     >>> from iptkit import plan_sessions, to_ical
@@ -141,7 +143,16 @@ def to_ical(schedule: Schedule, *, stamp: dt.datetime | None = None) -> str:
     if stamp is None:
         stamp = dt.datetime.now(dt.UTC)
     elif not isinstance(stamp, dt.datetime) or stamp.utcoffset() is None:
-        raise ValidationError.single("$.stamp", "naive_datetime", "The stamp needs a time zone.")
+        raise ValidationError.single(
+            "$.stamp", "naive_datetime", "The stamp needs a time zone.", stamp
+        )
+    elif not MIN_YEAR <= stamp.year <= MAX_YEAR:
+        raise ValidationError.single(
+            "$.stamp",
+            "out_of_range",
+            f"The stamp must lie in the years {MIN_YEAR} to {MAX_YEAR}.",
+            stamp,
+        )
     stamp_text = _utc_text(stamp)
     lines = [
         "BEGIN:VCALENDAR",

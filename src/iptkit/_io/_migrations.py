@@ -5,6 +5,11 @@ older version is upgraded step by step, one migration per version, before
 the codec reads it; a newer version than this release knows is refused.
 Each migration is a pure function on the decoded JSON and is tested with a
 real document of the version it reads.
+
+A version problem (none given, not a whole number, not one this release
+reads) is one issue among the others, never a gate: the rest of the
+document is read as the current version, so that one report holds every
+problem.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from iptkit._errors import ValidationError
+from iptkit._errors import Issue
 
 __all__ = ["SCHEMA_VERSION", "upgrade"]
 
@@ -26,7 +31,9 @@ __all__ = ["SCHEMA_VERSION", "upgrade"]
 #:   ``Schedule.cancel`` was the patient's cancellation, treated like a miss);
 #:   a schedule's ``missed`` list of made-up slots became rows of its
 #:   ``sessions`` with ``made_up: true`` and the phase of the session that
-#:   replaced them.
+#:   replaced them; a measurement names its session's kind (``session_kind``),
+#:   so maintenance session M2 is no longer read as acute session 2; a
+#:   built-in protocol written out in full is read as today's built-in.
 SCHEMA_VERSION = 2
 
 _Migration = Callable[[str, dict[str, Any]], dict[str, Any]]
@@ -101,14 +108,74 @@ def _v1_schedule(schedule: Any) -> Any:
     return body
 
 
+def _v1_measurements(measurements: Any, records: Any) -> Any:
+    """Name the session kind of measurements that version 1 left ambiguous.
+
+    Version 1 tied a measurement to a session by number alone, so maintenance
+    session M2 and acute session 2 were both "2".  A measurement whose number
+    and day match a maintenance record, and no acute record, belonged to that
+    maintenance session; every other one stays acute, as version 1 read it.
+    """
+    if type(measurements) is not list or type(records) is not list:
+        return measurements
+    by_kind: dict[str, set[tuple[Any, Any]]] = {"acute": set(), "maintenance": set()}
+    for record in records:
+        if type(record) is dict and type(record.get("starts_at")) is str:
+            kind = record.get("kind", "acute")
+            if kind in by_kind:
+                by_kind[kind].add((record.get("number"), record["starts_at"][:10]))
+    migrated = []
+    for measurement in measurements:
+        if type(measurement) is dict and "session_kind" not in measurement:
+            key = (measurement.get("session_number"), measurement.get("taken_on"))
+            if key in by_kind["maintenance"] and key not in by_kind["acute"]:
+                measurement = {**measurement, "session_kind": "maintenance"}
+        migrated.append(measurement)
+    return migrated
+
+
+#: The JSON of each built-in protocol by name, filled in by the codec (which
+#: imports this module, so this module cannot import it).
+BUILTIN_JSON: dict[str, dict[str, Any]] = {}
+
+
+def _v1_protocol(protocol: Any) -> Any:
+    """A built-in protocol embedded by version 1 is read as today's built-in of that name.
+
+    Version 1 wrote every protocol out in full, so a document keeps the
+    built-in as it was then (without, say, the age range IPT-A now carries)
+    and would no longer equal the built-in it named.  Custom protocols, with
+    names no built-in has, are left as they are.
+    """
+    if type(protocol) is dict and type(protocol.get("name")) is str:
+        builtin = BUILTIN_JSON.get(protocol["name"])
+        if builtin is not None:
+            return builtin
+    return protocol
+
+
+def _v1_protocols(body: dict[str, Any]) -> dict[str, Any]:
+    """Read the protocols of a document and of its embedded parts as today's built-ins."""
+    body = dict(body)
+    if "protocol" in body:
+        body["protocol"] = _v1_protocol(body["protocol"])
+    for part in ("contract", "schedule"):
+        if type(body.get(part)) is dict:
+            body[part] = _v1_protocols(body[part])
+    return body
+
+
 def _from_v1(kind: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Version 1 to 2: one session vocabulary, made-up misses as session rows."""
+    """Version 1 to 2: one session vocabulary, made-up misses as rows, measured session kinds."""
+    body = _v1_protocols(body)
     if kind == "schedule":
         return dict(_v1_schedule(body))
     if kind == "course":
         body = dict(body)
         if type(body.get("sessions")) is list:
             body["sessions"] = [_v1_record(record) for record in body["sessions"]]
+        if "measurements" in body:
+            body["measurements"] = _v1_measurements(body["measurements"], body.get("sessions"))
         if "schedule" in body:
             body["schedule"] = _v1_schedule(body["schedule"])
     return body
@@ -117,31 +184,44 @@ def _from_v1(kind: str, body: dict[str, Any]) -> dict[str, Any]:
 _MIGRATIONS[1] = _from_v1
 
 
-def upgrade(kind: str, data: dict[str, Any]) -> dict[str, Any]:
-    """Check ``schema_version`` and return the body of a ``kind`` document at the current version.
+_READ_AS_CURRENT = f"the rest was read as version {SCHEMA_VERSION}, the current one."
 
-    The returned body has no ``schema_version`` key.
+
+def upgrade(
+    kind: str, data: dict[str, Any], *, require_version: bool = True
+) -> tuple[dict[str, Any], list[Issue]]:
+    """Check ``schema_version``; return the body of a ``kind`` document at the current version.
+
+    Returns the body (without ``schema_version``) and the issues of its
+    version, empty when it is fine.  A document with a version problem is
+    read as the current version: missing (unless ``require_version`` is
+    false, when that is no problem), not a whole number, or not a version
+    this release reads (below 1 or newer than :data:`SCHEMA_VERSION`).
+    Messages never quote the version given; each issue keeps it as its
+    ``input``.
     """
     if "schema_version" not in data:
-        raise ValidationError.single(
-            "$.schema_version",
-            "missing_field",
-            "The document has no schema_version.",
-        )
-    version = data["schema_version"]
+        if not require_version:
+            return data, []
+        return data, [
+            Issue(
+                "$.schema_version",
+                "missing_field",
+                f"The document has no schema_version; {_READ_AS_CURRENT}",
+            )
+        ]
+    body = dict(data)
+    version = body.pop("schema_version")
     if type(version) is not int:
-        raise ValidationError.single(
-            "$.schema_version", "wrong_type", "The schema_version must be a whole number."
-        )
+        message = f"The schema_version must be a whole number; {_READ_AS_CURRENT}"
+        return body, [Issue("$.schema_version", "wrong_type", message, version)]
     if version > SCHEMA_VERSION or version < 1:
-        raise ValidationError.single(
-            "$.schema_version",
-            "unsupported_schema_version",
-            f"Schema version {version} is not supported; this release reads "
-            f"versions 1 to {SCHEMA_VERSION}.",
+        message = (
+            f"This schema_version is not one this release reads (1 to {SCHEMA_VERSION}); "
+            + _READ_AS_CURRENT
         )
-    body = {k: v for k, v in data.items() if k != "schema_version"}
+        return body, [Issue("$.schema_version", "unsupported_schema_version", message, version)]
     while version < SCHEMA_VERSION:
         body = _MIGRATIONS[version](kind, body)
         version += 1
-    return body
+    return body, []

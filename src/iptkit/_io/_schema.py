@@ -70,27 +70,28 @@ def _anchored(body: str) -> str:
     return f"^(?:{body})$(?!\\n)"
 
 
-# Calendar days as Python's ``date.fromisoformat`` accepts them in
-# ``YYYY-MM-DD`` form: years 0001-9999, month lengths, and 29 February in leap
-# years only (divisible by 4, except centuries not divisible by 400).
+# Calendar days as the models hold them, in ``YYYY-MM-DD`` form: the years
+# 1900-2200 (iptkit._types.MIN_YEAR and MAX_YEAR), month lengths, and 29 February in
+# leap years only (divisible by 4, except centuries not divisible by 400:
+# 1900, 2100 and 2200 are not leap years, 2000 is).
+_YEAR = "(?:19[0-9]{2}|2[01][0-9]{2}|2200)"
 _LEAP_YEAR_END = "(?:0[48]|[2468][048]|[13579][26])"
 _MONTH_DAY = (
     "(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
     "|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
     "|02-(?:0[1-9]|1[0-9]|2[0-8]))"
 )
-_DAY = (
-    f"(?:(?!0000)[0-9]{{4}}-{_MONTH_DAY}|(?:[0-9]{{2}}{_LEAP_YEAR_END}|{_LEAP_YEAR_END}00)-02-29)"
-)
+_DAY = f"(?:{_YEAR}-{_MONTH_DAY}|(?:(?:19|2[01]){_LEAP_YEAR_END}|2000)-02-29)"
 _FRACTION = "(?:\\.[0-9]{1,6})?"
 _CLOCK = f"(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9]{_FRACTION})?"
-_OFFSET = f"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9]{_FRACTION})?)"
+_OFFSET = "(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
 
-#: Pattern of a date: a real calendar day written ``YYYY-MM-DD``.
+#: Pattern of a date: a real calendar day of the years 1900-2200 written ``YYYY-MM-DD``.
 DATE_PATTERN = _anchored(_DAY)
 
-#: Pattern of a date and time: a real day, ``T``, ``HH:MM`` with optional
-#: seconds and fraction, and a required UTC offset (``Z`` or ``+HH:MM``).
+#: Pattern of a date and time: a real day (years 1900-2200), ``T``, ``HH:MM``
+#: with optional seconds and fraction, and a required UTC offset (``Z`` or
+#: ``+HH:MM``, whole minutes).
 DATETIME_PATTERN = _anchored(f"{_DAY}T{_CLOCK}{_OFFSET}")
 
 # The regular expressions :func:`ecma_pattern` passes through: literal
