@@ -671,8 +671,7 @@ def _focus_not_recognised(facts: _Facts) -> Iterator[tuple[str, str]]:
             if area not in known:
                 yield (
                     f"{path}[{position}]",
-                    f"The {facts.protocol.name} protocol does not recognise "
-                    f"{area.label} as a focus area.",
+                    f"The {facts.protocol.name} protocol does not recognise this focus area.",
                 )
 
 
@@ -900,8 +899,8 @@ def _focus_not_agreed(facts: _Facts) -> Iterator[tuple[str, str]]:
         if extra:
             yield (
                 f"$.sessions[{index}].focus_areas",
-                f"Session {record.label} works on {_areas_text(extra)}, which was not an "
-                "agreed focus on that day and no renegotiation is recorded.",
+                f"Session {record.label} works on a focus area that was not agreed on that "
+                "day, and no renegotiation is recorded.",
             )
 
 
@@ -920,8 +919,8 @@ def _total_outside_protocol(facts: _Facts) -> Iterator[tuple[str, str]]:
     if contract is not None and not protocol.allows_total(contract.sessions.total):
         yield (
             "$.contract.sessions.total",
-            f"{contract.sessions.total} acute sessions are contracted; the {protocol.name} "
-            f"protocol plans {protocol.min_sessions} to {protocol.max_sessions}.",
+            f"The contracted number of acute sessions is outside the {protocol.min_sessions} "
+            f"to {protocol.max_sessions} the {protocol.name} protocol plans.",
         )
 
 
@@ -940,8 +939,8 @@ def _amendment_beyond_protocol(facts: _Facts) -> Iterator[tuple[str, str]]:
         if amendment.new_total > most:
             yield (
                 f"$.contract.amendments[{index}].new_total",
-                f"An amendment extends the course to {amendment.new_total} acute sessions; "
-                f"the {facts.protocol.name} protocol plans at most {most}.",
+                f"An amendment extends the course beyond the {most} acute sessions the "
+                f"{facts.protocol.name} protocol plans at most.",
             )
 
 
@@ -960,8 +959,8 @@ def _minutes_outside_protocol(facts: _Facts) -> Iterator[tuple[str, str]]:
     if not protocol.min_minutes <= minutes <= protocol.max_minutes:
         yield (
             "$.contract.sessions.minutes",
-            f"Sessions of {minutes} minutes are contracted; the {protocol.name} protocol "
-            f"plans {protocol.min_minutes} to {protocol.max_minutes}.",
+            f"The contracted session length is outside the {protocol.min_minutes} to "
+            f"{protocol.max_minutes} minutes the {protocol.name} protocol plans.",
         )
 
 
@@ -978,8 +977,7 @@ def _frequency_outside_protocol(facts: _Facts) -> Iterator[tuple[str, str]]:
         allowed = ", ".join(f.value.replace("_", " ") for f in protocol.frequencies)
         yield (
             "$.contract.sessions.frequency",
-            f"Sessions are contracted {contract.sessions.frequency.value.replace('_', ' ')}; "
-            f"the {protocol.name} protocol allows: {allowed}.",
+            f"The contracted frequency is not one the {protocol.name} protocol allows ({allowed}).",
         )
 
 
@@ -995,8 +993,8 @@ def _format_mismatch(facts: _Facts) -> Iterator[tuple[str, str]]:
     if contract is not None and contract.format is not protocol.format:
         yield (
             "$.contract.format",
-            f"The contract's format is {contract.format.value}; the {protocol.name} protocol "
-            f"is delivered as {protocol.format.value}.",
+            f"The contract's format differs from the {protocol.name} protocol's, which is "
+            f"delivered as {protocol.format.value}.",
         )
 
 
@@ -1188,8 +1186,8 @@ def _ending_not_raised(facts: _Facts) -> Iterator[tuple[str, str]]:
             return
     yield (
         f"$.sessions[{due[0]}]",
-        f"The end of treatment was not raised by session {latest}, "
-        f"{total - latest} before the last of {total} acute sessions.",
+        f"The end of treatment was not raised {total - latest} or more sessions before the "
+        "last contracted acute session.",
     )
 
 
@@ -1283,7 +1281,7 @@ def _low_attendance(facts: _Facts) -> Iterator[tuple[str, str]]:
     if rate is not None and rate < facts.config.min_attendance:
         yield (
             "$.sessions",
-            f"The patient attended {rate:.0%} of past acute sessions, below the "
+            "The patient attended fewer past acute sessions than the "
             f"{facts.config.min_attendance:.0%} expected.",
         )
 
@@ -1307,8 +1305,8 @@ def _missed_beyond_policy(facts: _Facts) -> Iterator[tuple[str, str]]:
             if missed == allowed + 1:
                 yield (
                     f"$.sessions[{index}]",
-                    f"With session {record.label}, {missed} acute sessions have been missed; "
-                    f"the contract reviews the course after {allowed}.",
+                    f"With session {record.label}, more acute sessions have been missed than "
+                    "the contract allows before the course is reviewed.",
                 )
                 return
 
