@@ -20,7 +20,7 @@ first, so keep the list in step with the imports below):
 - ``iptkit._sessions``: ``row_issues``, ``sequence_issues``, ``phase_issues``,
   ``agreement_issues`` (the session-numbering rules);
 - ``iptkit._ordering``: ``date_order_issues`` (lists kept in date order);
-- ``iptkit._contract``: ``amendment_order_issues``, ``total_in_force``,
+- ``iptkit._contract``: ``amendments_in_order``, ``total_in_force``,
   ``_SLOTS_IN_HORIZON`` (the acute total in force; when a contract's dates must
   be planned);
 - ``iptkit._measures``: ``INSTRUMENTS``, ``_answer_value``, ``_item_issues``,
@@ -43,6 +43,7 @@ from iptkit import (
     ContactFrequency,
     DiagnosisSystem,
     DisputeStage,
+    EndReason,
     ExpectationHolder,
     FocusArea,
     Format,
@@ -62,7 +63,7 @@ from iptkit import (
     ValidationError,
     phase_lengths,
 )
-from iptkit._contract import _SLOTS_IN_HORIZON, amendment_order_issues, total_in_force
+from iptkit._contract import _SLOTS_IN_HORIZON, amendments_in_order, total_in_force
 from iptkit._measures import (
     INSTRUMENTS,
     _answer_value,
@@ -122,6 +123,7 @@ def _zone_issues(zone: str) -> list[Issue]:
 class PhaseRule(Strict):
     initial: Annotated[int, Field(ge=1, le=20)]
     termination: Annotated[int, Field(ge=1, le=20)]
+    min_middle: Annotated[int, Field(ge=1, le=20)] = 1
 
 
 class Protocol(Strict):
@@ -139,6 +141,8 @@ class Protocol(Strict):
     phase_rule: PhaseRule = PhaseRule(initial=3, termination=3)
     focus_areas: Annotated[tuple[FocusArea, ...], Field(min_length=1)] = tuple(FocusArea)
     max_focus_areas: Annotated[int, Field(ge=1, le=4)] = 2
+    min_age: Annotated[int, Field(ge=0, le=120)] | None = None
+    max_age: Annotated[int, Field(ge=0, le=120)] | None = None
 
     @model_validator(mode="after")
     def _invariants(self) -> Protocol:
@@ -263,7 +267,7 @@ class TreatmentContract(Strict):
             if party.label in labels:
                 yield Issue(f"$.parties[{index}].label", "duplicate_label", "Shared label.")
             labels.add(party.label)
-        yield from amendment_order_issues(self.amendments)  # type: ignore[arg-type]
+        yield from amendments_in_order(self.amendments, "$.amendments")
         first_day = self.sessions.first_local_date
         late = [
             index
@@ -474,7 +478,7 @@ class Schedule(Strict):
         issues.extend(
             date_order_issues(self.exclude, "$.exclude[{}]", items="Excluded dates", unique=True)
         )
-        issues.extend(amendment_order_issues(self.amendments))  # type: ignore[arg-type]
+        issues.extend(amendments_in_order(self.amendments, "$.amendments"))
         sequence = list(sequence_issues(self.sessions))
         issues += sequence
         issues.extend(self._count_issues())
@@ -525,6 +529,7 @@ class Score(Strict):
     instrument: InstrumentId
     items: tuple[int | str, ...] | None = None
     total: int
+    safety_item: Annotated[int, Field(ge=0, le=4)] | None = None
 
     @model_validator(mode="after")
     def _invariants(self) -> Score:
@@ -549,8 +554,10 @@ class Score(Strict):
 
 class Measurement(Strict):
     taken_on: dt.date
-    session_number: Annotated[int, Field(ge=1)] | None = None
+    session_number: Annotated[int, Field(ge=1, le=1000)] | None = None
+    session_kind: SessionKind = SessionKind.ACUTE
     score: Score
+    risk_assessed_on: dt.date | None = None
 
 
 # --------------------------------------------------------------------------
@@ -675,6 +682,8 @@ class TreatmentCourse(Strict):
     protocol: Protocol = _STANDARD
     started_on: dt.date
     ended_on: dt.date | None = None
+    ended_reason: EndReason | None = None
+    age_at_start: Annotated[int, Field(ge=0, le=120)] | None = None
     onset: dt.date | None = None
     diagnosis: Diagnosis | None = None
     contract: TreatmentContract | None = None
