@@ -263,7 +263,9 @@ class TestSignals:
             proc.stdin = None
             returncode, _, err = finish(proc)
             assert returncode == 2
-            one_line(err, "worker process was killed by SIGKILL")
+            # The signal is named when the dead worker was reaped in time; either way
+            # it is one line saying a worker died and the report is incomplete.
+            one_line(err, "worker process", "the report is incomplete")
             assert wait_gone(proc.pid), session_members(proc.pid)
 
     def test_workers_are_capped_at_the_cpus(self) -> None:

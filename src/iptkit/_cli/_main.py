@@ -737,6 +737,12 @@ def run_chunks(
 
 def _worker_death(workers: Iterable[Any]) -> str:
     """Say how a worker died, as far as its exit status tells."""
+    workers = list(workers)
+    # The pool may report the break before the dead worker has been reaped.
+    for process in workers:
+        if _exit_code(process) is None:
+            with contextlib.suppress(Exception):
+                process.join(0.2)
     # When one worker dies the pool sends SIGTERM to the others: name another signal first.
     signals = sorted(
         (-code for code in (_exit_code(p) for p in workers) if code is not None and code < 0),
