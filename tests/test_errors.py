@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import iptkit
 from iptkit import IptkitError, Issue, ScheduleError, ValidationError
 from iptkit._errors import join_path
 
@@ -152,3 +153,15 @@ class TestScheduleError:
         """It derives from IptkitError only: it is about a request, not about data."""
         assert issubclass(ScheduleError, IptkitError)
         assert not issubclass(ScheduleError, ValueError)
+
+
+def test_a_key_with_a_lone_surrogate_can_be_written() -> None:
+    """An unknown key holding a lone surrogate is escaped in the path, so the report is UTF-8."""
+    with pytest.raises(iptkit.ValidationError) as caught:
+        iptkit.load(
+            iptkit.InterpersonalInventory,
+            {"schema_version": iptkit.SCHEMA_VERSION, "relationships": [], "a\ud800b": 1},
+        )
+    (issue,) = caught.value.issues
+    assert (issue.path, issue.code) == ("$['a\\ud800b']", "unknown_field")
+    str(caught.value).encode("utf-8")  # no UnicodeEncodeError

@@ -50,6 +50,11 @@ def join_path(base: str, key: str | int) -> str:
     if _IDENTIFIER.match(key):
         return f"{base}.{key}"
     escaped = key.replace("\\", "\\\\").replace("'", "\\'")
+    # A lone surrogate cannot be written as UTF-8: show it as an escape instead.
+    if any("\ud800" <= char <= "\udfff" for char in escaped):
+        escaped = "".join(
+            f"\\u{ord(char):04x}" if "\ud800" <= char <= "\udfff" else char for char in escaped
+        )
     return f"{base}['{escaped}']"
 
 
