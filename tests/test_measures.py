@@ -1239,3 +1239,18 @@ class TestModule:
             from_total(PHQ9, 99)
         with pytest.raises(ValidationError):
             from_total(PHQ9, 99)
+
+
+def test_reliable_change_index_with_an_underflowing_sd() -> None:
+    """A subnormal SD gives no index (None), never a ZeroDivisionError."""
+    from iptkit.measures import PHQ9, change, from_total
+
+    for retest in (0.84, 0.99):  # an infinite index, then an SD that underflows to zero
+        found = change(
+            from_total(PHQ9, 18, safety_item=0),
+            from_total(PHQ9, 9, safety_item=0),
+            reliability_sd=5e-324,
+            test_retest=retest,
+        )
+        assert found.reliable_change_index is None
+        assert found.reliable_change is None

@@ -1231,7 +1231,11 @@ class Change:
         r = self.test_retest if self.test_retest is not None else info.test_retest
         if sd is None or r is None:
             return None
-        return self.points / (sd * math.sqrt(2 * (1 - r)))
+        s_diff = sd * math.sqrt(2 * (1 - r))
+        # A subnormal SD underflows to zero or gives an infinite index: no usable value.
+        if s_diff == 0 or not math.isfinite(self.points / s_diff):
+            return None
+        return self.points / s_diff
 
     @property
     def reliable_change(self) -> bool | None:
