@@ -317,3 +317,127 @@ class TestSchemaVersion:
         """Only top-level documents have one; require_version changes nothing for others."""
         person = {"label": "A", "role": "partner", "closeness": 1}
         assert iptkit.load(iptkit.Relationship, person, require_version=True).label == "A"
+
+
+# --------------------------------------------------------------------------
+# A cap on the issues listed (``max_issues``): the first ones, the rest counted
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", DOCUMENTS, ids=lambda c: c.__name__)
+def test_capped_report_is_the_start_of_the_full_one(cls: type) -> None:
+    """With ``max_issues=n`` the issues listed are the first n of the full report.
+
+    The rest are counted per code in ``left_out``, and ``count`` is the full
+    report's length: the cap changes what is listed, never what is found.
+    """
+
+    @given(corrupted_documents(cls), st.integers(min_value=1, max_value=6))
+    def run(case: tuple[Any, list[Loc]], cap: int) -> None:
+        doc, _ = case
+        with pytest.raises(ValidationError) as full:
+            iptkit.load(cls, doc)
+        with pytest.raises(ValidationError) as capped:
+            iptkit.load(cls, doc, max_issues=cap)
+        every = full.value.issues
+        assert capped.value.issues == every[:cap]
+        assert [i.input for i in capped.value.issues] == [i.input for i in every[:cap]]
+        assert capped.value.count == len(every)
+        counted: dict[str, int] = {}
+        for issue in every[cap:]:
+            counted[issue.code] = counted.get(issue.code, 0) + 1
+        assert dict(capped.value.left_out) == counted
+        assert not full.value.left_out
+
+    run()
+
+
+def _many_bad_relationships(count: int) -> dict[str, Any]:
+    bad = {"label": "P", "role": "not a role", "closeness": 9, "extra": 1}
+    return {"schema_version": 2, "relationships": [1, *([bad] * (count - 1))]}
+
+
+def test_cap_on_a_long_list_of_bad_items() -> None:
+    doc = _many_bad_relationships(1000)
+    with pytest.raises(ValidationError) as info:
+        iptkit.load(InterpersonalInventory, doc, max_issues=5)
+    err = info.value
+    assert [(i.path, i.code) for i in err.issues] == [
+        ("$.relationships[0]", "wrong_type"),
+        ("$.relationships[1].role", "invalid_value"),
+        ("$.relationships[1].closeness", "out_of_range"),
+        ("$.relationships[1].extra", "unknown_field"),
+        ("$.relationships[2].role", "invalid_value"),
+    ]
+    assert err.left_out == {"invalid_value": 997, "out_of_range": 998, "unknown_field": 998}
+    assert err.count == 1 + 3 * 999
+    text = str(err)
+    assert text.startswith(f"{err.count} validation issues:")
+    assert text.endswith(
+        f"... and {err.count - 5} more not listed [invalid_value, out_of_range, unknown_field]"
+    )
+    assert "not a role" not in text
+
+
+def test_cap_on_unknown_keys() -> None:
+    doc = {"schema_version": 2, "relationships": [], **{f"k{n}": n for n in range(50)}}
+    with pytest.raises(ValidationError) as info:
+        iptkit.load(InterpersonalInventory, doc, max_issues=3)
+    assert [i.path for i in info.value.issues] == ["$.k0", "$.k1", "$.k2"]
+    assert info.value.left_out == {"unknown_field": 47}
+
+
+def test_cap_counts_a_missing_version_too() -> None:
+    doc = _many_bad_relationships(3)
+    del doc["schema_version"]
+    with pytest.raises(ValidationError) as info:
+        iptkit.loads(InterpersonalInventory, json.dumps(doc), max_issues=2)
+    assert [i.code for i in info.value.issues] == ["missing_field", "wrong_type"]
+    assert info.value.count == 2 + 3 * 2
+
+
+def test_capped_error_pickles_with_its_counts() -> None:
+    import pickle
+
+    with pytest.raises(ValidationError) as info:
+        iptkit.load(InterpersonalInventory, _many_bad_relationships(4), max_issues=1)
+    again = pickle.loads(pickle.dumps(info.value))
+    assert again.issues == info.value.issues
+    assert again.left_out == info.value.left_out
+    assert str(again) == str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("cap", "error"),
+    [(0, ValueError), (-1, ValueError), (2.0, TypeError), (True, TypeError), ("3", TypeError)],
+)
+def test_max_issues_must_be_a_positive_whole_number(cap: Any, error: type[Exception]) -> None:
+    with pytest.raises(error, match="max_issues"):
+        iptkit.load(InterpersonalInventory, {"relationships": []}, max_issues=cap)
+    with pytest.raises(error, match="max_issues"):
+        iptkit.loads(InterpersonalInventory, "{}", max_issues=cap)
+
+
+def test_memory_of_a_capped_load_does_not_follow_the_issues() -> None:
+    """A hundred thousand bad items, five issues listed: allocations stay small.
+
+    Measured with ``tracemalloc`` (bytes allocated by this load, not time):
+    listing every issue takes hundreds of bytes per issue, the capped load a
+    few kilobytes in all.
+    """
+    import tracemalloc
+
+    doc = {"schema_version": 2, "relationships": [1] * 100_000}
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValidationError):
+            iptkit.load(InterpersonalInventory, doc, max_issues=5)
+        _, capped_peak = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        with pytest.raises(ValidationError):
+            iptkit.load(InterpersonalInventory, doc)
+        _, full_peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert capped_peak < 1_000_000
+    assert full_peak > 20 * capped_peak

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pickle
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Final, NotRequired, TypedDict
 
 import attrs
@@ -217,12 +217,18 @@ class ValidationError(IptkitError, ValueError):
     """
 
     issues: tuple[Issue, ...]
+    #: Issues found but not listed, counted per code: empty unless the
+    #: caller capped the issues (``iptkit.load(..., max_issues=N)``).
+    left_out: Mapping[str, int]
 
-    def __init__(self, issues: Iterable[Issue]) -> None:
+    def __init__(
+        self, issues: Iterable[Issue], *, left_out: Mapping[str, int] | None = None
+    ) -> None:
         self.issues = tuple(issues)
         if not self.issues:
             msg = "a ValidationError needs at least one Issue"
             raise ValueError(msg)
+        self.left_out = dict(sorted(left_out.items())) if left_out else {}
         super().__init__(self.issues)
 
     @classmethod
@@ -230,13 +236,23 @@ class ValidationError(IptkitError, ValueError):
         """Build an error holding one issue (with the value it is about, if any)."""
         return cls((Issue(path, code, message, input),))
 
+    @property
+    def count(self) -> int:
+        """How many issues were found: those listed plus those :attr:`left_out`."""
+        return len(self.issues) + sum(self.left_out.values())
+
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.issues,))
+        return (_rebuild_error, (type(self), self.issues, self.left_out))
 
     def __str__(self) -> str:
-        count = len(self.issues)
+        count = self.count
         head = f"{count} validation issue{'s' if count != 1 else ''}:"
-        return "\n  ".join([head, *(str(issue) for issue in self.issues)])
+        lines = [head, *(str(issue) for issue in self.issues)]
+        if self.left_out:
+            more = count - len(self.issues)
+            codes = ", ".join(self.left_out)
+            lines.append(f"... and {more} more not listed [{codes}]")
+        return "\n  ".join(lines)
 
     def errors(self, *, include_input: bool = False) -> list[IssueDict]:
         """Return the issues as pydantic-style dicts (``loc``, ``type``, ``msg``, ``path``).
@@ -264,6 +280,13 @@ class ValidationError(IptkitError, ValueError):
     def codes(self) -> frozenset[str]:
         """The set of codes among the issues (handy in tests and filters)."""
         return frozenset(issue.code for issue in self.issues)
+
+
+def _rebuild_error(
+    cls: type[ValidationError], issues: tuple[Issue, ...], left_out: Mapping[str, int]
+) -> ValidationError:
+    """Unpickle a :class:`ValidationError` (or subclass) with its counts of issues left out."""
+    return cls(issues, left_out=left_out)
 
 
 class ScheduleError(IptkitError):

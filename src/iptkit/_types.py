@@ -22,7 +22,7 @@ import linecache
 import re
 import types
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -328,23 +328,28 @@ def nested_too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
     >>> nested_too_deep([[1]], 2), nested_too_deep([[[1]]], 2), nested_too_deep(3, 0)
     (False, True, False)
     """
-    stack: list[tuple[Any, int]] = [(value, 1)]
+    # Depth first, one iterator per open container: the stack holds at most
+    # ``limit + 1`` entries, so a wide value (a million items) takes no memory here.
+    stack: list[Iterator[Any]] = [iter((value,))]
     seen: dict[int, int] = {}
     while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list | tuple):
-            children = item
+        for item in stack[-1]:
+            if isinstance(item, dict):
+                children: Any = item.values()
+            elif isinstance(item, list | tuple):
+                children = item
+            else:
+                continue
+            depth = len(stack)
+            if depth > limit:
+                return True
+            if seen.get(id(item), 0) >= depth:
+                continue
+            seen[id(item)] = depth
+            stack.append(iter(children))
+            break
         else:
-            continue
-        if depth > limit:
-            return True
-        if seen.get(id(item), 0) >= depth:
-            continue
-        seen[id(item)] = depth
-        deeper = depth + 1
-        stack.extend((child, deeper) for child in children)
+            stack.pop()
     return False
 
 

@@ -35,6 +35,8 @@ loaded.
 
 from __future__ import annotations
 
+import collections
+import contextvars
 import datetime as dt
 import enum
 import json
@@ -82,6 +84,39 @@ _DATETIME = re.compile(
 )
 
 _Hook = Callable[[Any, Any], Any]
+
+#: The most issues :func:`load` lists, when its caller set ``max_issues``;
+#: beyond it, issues are only counted, so memory does not grow with them.
+_MAX_ISSUES: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "iptkit_max_issues", default=None
+)
+
+
+def _listing(issues: list[Issue]) -> bool:
+    """Whether an issue found now is still listed (the cap is not reached yet)."""
+    limit = _MAX_ISSUES.get()
+    return limit is None or len(issues) < limit
+
+
+def _gathered(issues: list[Issue], left: collections.Counter[str] | None) -> ValidationError:
+    """The error listing ``issues`` (in order), cut to the cap; the rest counted per code."""
+    limit = _MAX_ISSUES.get()
+    if limit is not None and len(issues) > limit:
+        left = left if left is not None else collections.Counter()
+        left.update(issue.code for issue in issues[limit:])
+        del issues[limit:]
+    return ValidationError(issues, left_out=left)
+
+
+def _count_left_out(
+    left: collections.Counter[str] | None, codes: Mapping[str, int]
+) -> collections.Counter[str] | None:
+    """``left`` with ``codes`` added (a new counter if there was none and ``codes`` has some)."""
+    if not codes:
+        return left
+    left = left if left is not None else collections.Counter()
+    left.update(codes)
+    return left
 
 
 # --------------------------------------------------------------------------
@@ -219,13 +254,20 @@ def _tuple_hook(shape: TypeShape, conv: cattrs.Converter) -> _Hook:
         else:
             return tuple(items)
         # Report every item that fails (hooks are pure: running one again is harmless).
+        # Past the cap on issues, an item's issues are only counted.
         issues: list[Issue] = []
+        left: collections.Counter[str] | None = None
         for index, item in enumerate(value):
             try:
                 item_hook(item, item_type)
             except ValidationError as exc:
-                issues.extend(relocate(exc.issues, f"$[{index}]"))
-        raise ValidationError(issues)
+                if _listing(issues):
+                    issues.extend(relocate(exc.issues, f"$[{index}]"))
+                else:
+                    left = left if left is not None else collections.Counter()
+                    left.update(issue.code for issue in exc.issues)
+                left = _count_left_out(left, exc.left_out)
+        raise _gathered(issues, left)
 
     return structure_list
 
@@ -295,6 +337,7 @@ def _model_hook(cls: type, conv: cattrs.Converter) -> _Hook:
             return report(data)
         # Every field is given, as dump() writes them.
         issues: list[Issue] | None = None
+        left: collections.Counter[str] | None = None
         kwargs = {}
         for name, hook, _required, nullable in steps:
             value = data[name]
@@ -308,14 +351,16 @@ def _model_hook(cls: type, conv: cattrs.Converter) -> _Hook:
                 if issues is None:
                     issues = []
                 issues.extend(relocate(exc.issues, "$." + name))
+                left = _count_left_out(left, exc.left_out)
         if issues:
             issues.extend(check_fields(cls, kwargs, rules=True))
-            raise ValidationError(sorted(issues, key=order))
+            raise _gathered(sorted(issues, key=order), left)
         return cls(**kwargs)
 
     def report(data: dict[Any, Any]) -> Any:
         """The same, for an object that lacks fields or has unknown keys."""
         issues: list[Issue] = []
+        left: collections.Counter[str] | None = None
         kwargs = {}
         for name, hook, required, nullable in steps:
             if name in data:
@@ -327,15 +372,19 @@ def _model_hook(cls: type, conv: cattrs.Converter) -> _Hook:
                     kwargs[name] = hook(value, None)
                 except ValidationError as exc:
                     issues.extend(relocate(exc.issues, "$." + name))
+                    left = _count_left_out(left, exc.left_out)
             elif required:
                 issues.append(
                     Issue("$." + name, "missing_field", f"The required field {name!r} is missing.")
                 )
-        issues.extend(_unknown(cls, known, data))
+        unknown, more = _unknown(cls, known, data)
+        issues.extend(unknown)
+        if more:
+            left = _count_left_out(left, {"unknown_field": more})
         if issues:
             # Report field problems of the fields that did load, too.
             issues.extend(check_fields(cls, kwargs, rules=True))
-            raise ValidationError(sorted(issues, key=order))
+            raise _gathered(sorted(issues, key=order), left)
         return cls(**kwargs)
 
     # No generated code here: an unrolled, compiled version of this loop (0.1.0's) loads
@@ -343,16 +392,23 @@ def _model_hook(cls: type, conv: cattrs.Converter) -> _Hook:
     return structure_model
 
 
-def _unknown(cls: type, known: frozenset[str], data: dict[Any, Any]) -> list[Issue]:
+def _unknown(cls: type, known: frozenset[str], data: dict[Any, Any]) -> tuple[list[Issue], int]:
     """An ``unknown_field`` issue at each key of ``data`` that ``cls`` has no field for.
 
     A key is structure and stays in the path and the message; the value
     under it is kept as the issue's ``input`` only.  A key that is not text
     (a Python dict can hold one; JSON cannot) is named by its type only.
+    Past the cap on issues the keys are only counted: the second value is
+    how many were.
     """
-    issues = []
+    issues: list[Issue] = []
+    more = 0
+    limit = _MAX_ISSUES.get()
     for key, value in data.items():
         if key in known:
+            continue
+        if limit is not None and len(issues) >= limit:
+            more += 1
             continue
         if type(key) is str:
             path = join_path("$", key)
@@ -361,7 +417,7 @@ def _unknown(cls: type, known: frozenset[str], data: dict[Any, Any]) -> list[Iss
             path = join_path("$", f"<{type(key).__name__}>")
             message = f"{cls.__name__} has no field of that name; field names are text."
         issues.append(Issue(path, "unknown_field", message, value))
-    return issues
+    return issues, more
 
 
 def _issue_order(names: list[str]) -> Callable[[Issue], int]:
@@ -454,7 +510,9 @@ def _check_model_class(cls: Any) -> None:
         raise TypeError(msg)
 
 
-def load(cls: type[T], data: Any, *, require_version: bool = True) -> T:
+def load(
+    cls: type[T], data: Any, *, require_version: bool = True, max_issues: int | None = None
+) -> T:
     """Build a ``cls`` from a JSON value (dicts, lists, strings, numbers, ...).
 
     Total: for any JSON value at all this returns a valid object or raises
@@ -474,19 +532,34 @@ def load(cls: type[T], data: Any, *, require_version: bool = True) -> T:
             ``schema_version`` as the current version (an API body, a web
             form); a version that is given is still checked.  Ignored for
             classes that are not top-level documents.
+        max_issues: list at most this many issues (the first ones, in
+            document order) and only count the rest, per code, in
+            :attr:`ValidationError.left_out <iptkit.ValidationError.left_out>`;
+            the memory a bad document takes then stays bounded however many
+            problems it has.  ``None`` (the default) lists every issue.
 
     Raises:
         ValidationError: ``data`` does not describe a valid ``cls`` (or nests
             lists and dicts more than 64 levels deep: ``too_deep``).
-        TypeError: ``cls`` is not an iptkit model (a programming error).
+        TypeError: ``cls`` is not an iptkit model, or ``max_issues`` is not a
+            whole number (programming errors).
+        ValueError: ``max_issues`` is below 1.
 
     >>> from iptkit import InterpersonalInventory, Relationship
     >>> load(Relationship, {"label": "P1", "role": "partner", "closeness": 1}).closeness
     1
     >>> load(InterpersonalInventory, {"relationships": []}, require_version=False).relationships
     ()
+    >>> bad = {"relationships": [{"label": "P", "role": "x", "closeness": 9}] * 3}
+    >>> try:
+    ...     load(InterpersonalInventory, bad, require_version=False, max_issues=2)
+    ... except ValidationError as exc:
+    ...     print(len(exc.issues), exc.left_out, exc.count)
+    2 {'invalid_value': 2, 'out_of_range': 2} 6
     """
     _check_model_class(cls)
+    _check_max_issues(max_issues)
+    token = _MAX_ISSUES.set(max_issues)
     try:
         return _load(cls, data, require_version)
     except ValidationError:
@@ -495,6 +568,19 @@ def load(cls: type[T], data: Any, *, require_version: bool = True) -> T:
         if nested_too_deep(data):
             raise _too_deep() from None
         raise
+    finally:
+        _MAX_ISSUES.reset(token)
+
+
+def _check_max_issues(max_issues: Any) -> None:
+    if max_issues is None:
+        return
+    if type(max_issues) is not int:
+        msg = f"max_issues must be a whole number or None, not {type(max_issues).__name__}"
+        raise TypeError(msg)
+    if max_issues < 1:
+        msg = "max_issues must be at least 1 (or None for every issue)"
+        raise ValueError(msg)
 
 
 def _too_deep(text: Any = NO_INPUT) -> ValidationError:
@@ -519,7 +605,8 @@ def _load(cls: type[T], data: Any, require_version: bool) -> T:
     try:
         result: T = hook(data, cls)
     except ValidationError as exc:
-        raise ValidationError(_json_inputs([*version_issues, *exc.issues], data)) from None
+        issues = _json_inputs([*version_issues, *exc.issues], data)
+        raise _gathered(issues, _count_left_out(None, exc.left_out)) from None
     if version_issues:
         raise ValidationError(version_issues)
     return result
@@ -658,10 +745,12 @@ def _decode_on_fresh_stack(text: str) -> Any:
     return value
 
 
-def loads(cls: type[T], text: str | bytes, *, require_version: bool = True) -> T:
+def loads(
+    cls: type[T], text: str | bytes, *, require_version: bool = True, max_issues: int | None = None
+) -> T:
     """Build a ``cls`` from JSON text (``str`` or UTF-8 ``bytes``).
 
-    ``require_version`` is as for :func:`load`.
+    ``require_version`` and ``max_issues`` are as for :func:`load`.
 
     Raises:
         ValidationError: the text is not JSON (``invalid_json``, ``duplicate_key``),
@@ -673,9 +762,10 @@ def loads(cls: type[T], text: str | bytes, *, require_version: bool = True) -> T
     <RelationshipRole.FRIEND: 'friend'>
     """
     _check_model_class(cls)
+    _check_max_issues(max_issues)
     data = parse_json(text)
     try:
-        return load(cls, data, require_version=require_version)
+        return load(cls, data, require_version=require_version, max_issues=max_issues)
     except ValidationError as exc:
         if len(exc.issues) == 1 and exc.issues[0].code == "too_deep":
             # As when the decoder itself found it too deep: the text is the input.
