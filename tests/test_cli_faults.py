@@ -661,6 +661,291 @@ class TestCaps:
         assert "--jobs" in text.splitlines()[-1]
 
 
+#: Runs ``python -m iptkit ARGS`` with SIZE zero bytes on its standard input, fed
+#: 1 MiB at a time as ``head -c SIZE /dev/zero`` would, and prints as JSON its exit
+#: code, output, error and peak resident memory (the largest of its process tree).
+MEASURE = """\
+import contextlib, json, resource, subprocess, sys
+args, size = json.loads(sys.argv[1]), int(sys.argv[2])
+proc = subprocess.Popen(
+    [sys.executable, "-m", "iptkit", *args],
+    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+)
+zeros = bytes(1 << 20)
+with contextlib.suppress(BrokenPipeError):
+    for start in range(0, size, len(zeros)):
+        proc.stdin.write(zeros[: size - start])
+with contextlib.suppress(BrokenPipeError):
+    proc.stdin.close()
+proc.stdin = None
+out, err = proc.communicate()
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({
+    "code": proc.returncode,
+    "out": out.decode(),
+    "err": err.decode(),
+    "peak": peak * (1024 if sys.platform.startswith("linux") else 1),
+}))
+"""
+
+
+def measured(*args: str, zeros: int = 0) -> tuple[int, bytes, bytes, int]:
+    """Run ``python -m iptkit ARGS`` fed ``zeros`` zero bytes; return code, out, err, peak bytes.
+
+    The command runs under a small Python wrapper that feeds it and reads the
+    peak resident memory of its process tree once it has ended.
+    """
+    wrapper = subprocess.Popen(
+        [sys.executable, "-c", MEASURE, json.dumps(args), str(zeros)],
+        env=environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        out, err = wrapper.communicate(timeout=TIMEOUT)
+        assert wrapper.returncode == 0, err.decode()
+        result = json.loads(out)
+        return (
+            result["code"],
+            result["out"].encode(),
+            quiet(result["err"].encode()),
+            result["peak"],
+        )
+    finally:
+        kill_session(wrapper.pid)
+        with contextlib.suppress(Exception):
+            wrapper.kill()
+            wrapper.wait(timeout=TIMEOUT)
+
+
+@pytest.fixture(scope="module")
+def baseline_peak() -> int:
+    """Peak memory of ``iptkit check -`` for one short line that is not JSON."""
+    code, out, _, peak = measured("check", "--max-document-bytes", "1000000", "-", zeros=1_000)
+    assert code == 1
+    assert b"invalid_json" in out
+    return peak
+
+
+#: What one document above the cap may cost beyond the baseline: a fifth of the
+#: 50 MB line below. Reading that line whole would cost about twice its size.
+MEMORY_SLACK = 10_000_000
+
+
+def too_large(limit: int) -> str:
+    """The message of the ``document_too_large`` row for ``limit``."""
+    return (
+        f"This document is larger than the limit of {limit:,} bytes "
+        "(see --max-document-bytes); it was not read."
+    )
+
+
+class TestDocumentSize:
+    """No line or file can make memory grow beyond the size cap of one document."""
+
+    def test_endless_line_on_standard_input(self, baseline_peak: int) -> None:
+        """``head -c 50000000 /dev/zero | iptkit check -``: one row, memory flat."""
+        size = 50_000_000
+        code, out, err, peak = measured(
+            "check", "--format", "jsonl", "--max-document-bytes", "1000000", "-", zeros=size
+        )
+        assert (code, err) == (1, b"")
+        assert [(r["file"], r["line"], r["path"], r["code"], r["severity"]) for r in rows(out)] == [
+            ("<stdin>", 1, "$", "document_too_large", "error")
+        ]
+        assert rows(out)[0]["message"] == too_large(1_000_000)
+        total = summary(out)
+        assert total["documents"] == {"read": 1, "valid": 0, "with_errors": 1}
+        assert peak - baseline_peak < MEMORY_SLACK, (peak, baseline_peak)
+
+    def test_json_file_above_the_cap_is_not_read(self, tmp_path: Path, baseline_peak: int) -> None:
+        """A sparse 200 MB .json file is reported from its size, beside a file that is read."""
+        big = tmp_path / "big.json"
+        big.touch()
+        os.truncate(big, 200_000_000)  # above the default cap of 64 MiB
+        (tmp_path / "small.json").write_bytes(MISSPELT)
+        code, out, err, peak = measured("check", "--format", "jsonl", str(tmp_path))
+        assert (code, err) == (1, b"")
+        found = [(Path(r["file"]).name, r["line"], r["code"]) for r in rows(out)]
+        assert found == [
+            ("big.json", None, "document_too_large"),
+            ("small.json", None, "unknown_field"),
+        ]
+        assert rows(out)[0]["message"] == too_large(cli.MAX_DOCUMENT_BYTES)
+        assert summary(out)["io_errors"] == 0
+        assert peak - baseline_peak < MEMORY_SLACK, (peak, baseline_peak)
+
+    @pytest.mark.parametrize("fmt", sorted(cli.REPORTERS))
+    def test_oversized_line_between_good_lines(self, tmp_path: Path, fmt: str) -> None:
+        """The lines around an oversized one are checked; each number of jobs gives the same."""
+        limit = 1_000
+        oversized = json.dumps({**COURSE, "notes": SECRET * 100}).encode() + b"\n"
+        blank = b" " * (limit * 3) + b"\n"  # a blank line is skipped, however long
+        path = tmp_path / "mixed.jsonl"
+        path.write_bytes(CLEAN + oversized + blank + MISSPELT)
+        assert len(oversized) > limit > len(MISSPELT)
+        outputs = []
+        for jobs in ("1", "2"):
+            code, out, err = run(
+                "check",
+                "--format",
+                fmt,
+                "--show-values",
+                "--max-document-bytes",
+                str(limit),
+                "--jobs",
+                jobs,
+                str(path),
+            )
+            assert (code, err) == (1, b"")
+            assert SECRET.encode() not in out
+            assert b"document_too_large" in out
+            outputs.append(out)
+        assert outputs[0] == outputs[1]
+        if fmt == "jsonl":
+            found = rows(outputs[0])
+            assert [(r["line"], r["code"], r["value"]) for r in found] == [
+                (2, "document_too_large", None),
+                (4, "unknown_field", "1"),
+            ]
+            total = summary(outputs[0])
+            assert total["documents"] == {"read": 3, "valid": 1, "with_errors": 2}
+            assert total["io_errors"] == 0  # the dropped bytes count as read
+
+    def test_schedule_refuses_an_oversized_contract(self, tmp_path: Path) -> None:
+        """``iptkit schedule``: a file above the cap is not read; standard input stops at it."""
+        big = tmp_path / "contract.json"
+        big.touch()
+        os.truncate(big, 200_000_000)
+        code, out, err = run("schedule", str(big))
+        assert (code, out) == (2, b"")
+        one_line(err, repr(str(big)), f"larger than the limit of {cli.MAX_DOCUMENT_BYTES:,} bytes")
+        code, out, err = run("schedule", "--max-document-bytes", "100", "-", feed=b" " * 101)
+        assert (code, out) == (2, b"")
+        one_line(err, "'-'", "larger than the limit of 100 bytes", "--max-document-bytes")
+        code, _, err = run("schedule", "--max-document-bytes", "100", "-", feed=b" " * 98 + b"{}")
+        assert code == 1  # read: not a valid contract
+        assert b"larger than" not in err
+
+    @pytest.mark.parametrize("command_name", ["check", "schedule"])
+    @pytest.mark.parametrize("value", ["0", "-1", "text", "1.5", "", "9" * 40])
+    def test_bad_values(self, tmp_path: Path, command_name: str, value: str) -> None:
+        """A cap that is not a whole number of bytes from 1 up is a usage error."""
+        path = tmp_path / "clean.jsonl"
+        path.write_bytes(CLEAN)
+        code, out, err = run(command_name, "--max-document-bytes", value, str(path))
+        assert (code, out) == (2, b"")
+        text = err.decode()
+        assert "Traceback" not in text
+        assert text.splitlines()[0].startswith("usage:")
+        last = text.splitlines()[-1]
+        assert "argument --max-document-bytes: expected a number of bytes from 1" in last
+
+
+def units_of(data: bytes, limit: int) -> tuple[list[tuple[int | None, Any]], int]:
+    """The ``(line, raw)`` of each document of a JSON Lines text, and the bytes read."""
+    stream = io.BufferedReader(io.BytesIO(data), buffer_size=64)
+    found: list[tuple[int | None, Any]] = []
+    reader = cli._lines(7, stream, limit)
+    while True:
+        try:
+            index, line, raw = next(reader)
+        except StopIteration as end:
+            return found, int(end.value)
+        assert index == 7
+        found.append((line, raw))
+
+
+class TestDocumentSizeInProcess:
+    """The size cap to the byte, and the markers that stand for what it keeps out."""
+
+    def test_lines_at_the_cap(self) -> None:
+        """A line of exactly the cap is kept; one byte more is not, whatever its end or BOM."""
+        data = (
+            b"\xef\xbb\xbf"
+            + b"a" * 10
+            + b"\r\n"  # first line: byte order mark, the cap, CRLF
+            + b"b" * 11
+            + b"\n"
+            + b"c" * 10
+            + b"\n"
+            + b"d" * 10_000  # no end of line at the end of the stream
+            + b"\n\n"
+            + b"e" * 11  # the last line, without an end
+        )
+        found, read = units_of(data, 10)
+        assert found == [
+            (1, b"a" * 10),
+            (2, cli.Oversized(12)),
+            (3, b"c" * 10),
+            (4, cli.Oversized(10_001)),
+            (6, cli.Oversized(11)),
+        ]
+        assert read == len(data)
+
+    def test_every_byte_of_a_dropped_line_is_counted(self) -> None:
+        """Lines far above the cap are dropped in pieces; the count of bytes read stays exact."""
+        data = b"x" * (3 * cli.DISCARD_BYTES + 5) + b"\n" + b"  \t" * cli.DISCARD_BYTES + b"\n1\n"
+        found, read = units_of(data, 100)
+        assert found == [(1, cli.Oversized(3 * cli.DISCARD_BYTES + 6)), (3, b"1")]
+        assert read == len(data)
+
+    def test_json_files_at_the_cap(self, tmp_path: Path) -> None:
+        """A .json file is read up to the cap (a BOM aside) and reported beyond it."""
+        names = {
+            "a.json": b"1" * 10,
+            "b.json": b"\xef\xbb\xbf" + b"2" * 10,
+            "c.json": b"3" * 11,
+            "d.json": b"4" * 100,
+        }
+        for name, data in names.items():
+            (tmp_path / name).write_bytes(data)
+        errors: list[str] = []
+        sources = cli.expand_paths([str(tmp_path)])
+        units = list(cli.read_units(sources, lambda _, m: errors.append(m), lambda *_: None, 10))
+        assert [raw for _, _, raw in units] == [
+            b"1" * 10,
+            b"2" * 10,
+            cli.Oversized(11),
+            cli.Oversized(100),
+        ]
+        assert errors == []
+
+    def test_a_growing_json_file_stays_under_the_cap(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A file larger than its size when opened is read no further than the cap allows."""
+        path = tmp_path / "growing.json"
+        path.write_bytes(b"5" * 1_000_000)
+        opened = cli._open_regular
+
+        def looks_small(target: Path) -> tuple[int, int]:
+            fd, _ = opened(target)
+            return fd, 10  # as if the rest was written after it was opened
+
+        monkeypatch.setattr(cli, "_open_regular", looks_small)
+        errors: list[str] = []
+        sources = [cli.Source(str(path), path, False, 10)]
+        units = list(cli.read_units(sources, lambda _, m: errors.append(m), lambda *_: None, 8))
+        assert units == [(0, None, cli.Oversized(11))]
+        assert len(errors) == 1
+        assert "changed size while it was read (10 bytes when opened, 11 read" in errors[0]
+
+    def test_markers_travel_to_workers(self) -> None:
+        """A marker pickles, is cut into chunks by what it holds, and is counted by its size."""
+        import pickle
+
+        unit: cli.Unit = (3, 9, cli.Oversized(10**12))
+        assert pickle.loads(pickle.dumps(unit)) == unit
+        small: cli.Unit = (3, 10, b"{}")
+        assert list(cli.chunked([unit, small])) == [([unit, small], 10**12 + 2)]
+        options = cli.CheckOptions("course", max_document_bytes=123)
+        ((source, line, valid, found, left),) = cli.check_chunk(options, [unit])
+        assert (source, line, valid, left) == (3, 9, False, ())
+        assert found == (("$", "document_too_large", "error", too_large(123), None),)
+
+
 class TestPreviews:
     """``--show-values`` shows at most 60 characters and works no more than that."""
 

@@ -5,7 +5,8 @@ Subcommands:
 * ``iptkit check PATH...`` reads treatment-course documents from JSON files,
   JSON Lines files, directories or standard input, and reports every
   validation issue and every protocol finding, streaming: memory stays flat
-  whatever the size of the input.
+  whatever the size of the input, and whatever one line or file holds (a
+  document above ``--max-document-bytes`` is reported, not read).
 * ``iptkit schedule CONTRACT.json`` prints the planned sessions of a contract.
 * ``iptkit schema`` prints the JSON Schema of a document.
 * ``iptkit synth`` writes a synthetic corpus of course documents.
@@ -87,6 +88,15 @@ STDIN_NAME = "<stdin>"
 MAX_PROBLEMS = 100
 #: Code of the row that says how many problems of a document were not listed.
 LEFT_OUT_CODE = "problems_left_out"
+#: Bytes one document may hold unless ``--max-document-bytes`` says otherwise (64 MiB),
+#: not counting a line's end or a leading byte order mark.
+MAX_DOCUMENT_BYTES = 64 << 20
+#: ``--max-document-bytes`` above this is a usage error (1 TiB, or less where sizes are 32-bit).
+DOCUMENT_BYTES_LIMIT = min(1 << 40, sys.maxsize // 4)
+#: Code of the row that stands for a document above that size, which is not read.
+TOO_LARGE_CODE = "document_too_large"
+#: The rest of a line above that size is read and dropped this many bytes at a time.
+DISCARD_BYTES = 1 << 20
 #: ``--jobs`` above this is a usage error; up to it, it is capped at the CPUs available.
 JOBS_LIMIT = 4096
 #: Seconds between two looks of a worker process at its parent.
@@ -123,8 +133,21 @@ class Stopped(BaseException):
 # Checking one chunk of documents (runs in worker processes)
 # --------------------------------------------------------------------------
 
-#: One document to check: ``(source index, line number or None, raw bytes)``.
-Unit = tuple[int, int | None, bytes]
+
+class Oversized(NamedTuple):
+    """Stands in for a document larger than the size cap, which was not kept.
+
+    It travels to the workers in place of the document's bytes (small and
+    picklable) and comes back as one ``document_too_large`` row.
+    """
+
+    #: Bytes of the input the document took (what progress counts), not shown.
+    size: int
+
+
+#: One document to check: ``(source index, line number or None, raw bytes)``;
+#: a document above the size cap has an :class:`Oversized` in place of its bytes.
+Unit = tuple[int, int | None, bytes | Oversized]
 #: One problem of a document: ``(path, code, severity, message, value or None)``.
 Row = tuple[str, str, str, str, str | None]
 #: Problems found but not listed: ``(code, severity, count)`` per code.
@@ -141,6 +164,8 @@ class CheckOptions(NamedTuple):
     show_values: bool = False
     #: Problems listed per document; 0 lists them all.
     max_problems: int = MAX_PROBLEMS
+    #: The size cap of one document, named in the row of a document above it.
+    max_document_bytes: int = MAX_DOCUMENT_BYTES
 
 
 def check_chunk(options: CheckOptions, units: Sequence[Unit]) -> list[Outcome]:
@@ -152,9 +177,11 @@ def check_chunk(options: CheckOptions, units: Sequence[Unit]) -> list[Outcome]:
     expect becomes an ``internal_error`` row.
 
     Args:
-        options: the document kind, protocol, whether to capture values and
-            how many problems to list per document.
-        units: ``(source index, line number, raw JSON bytes)`` per document.
+        options: the document kind, protocol, whether to capture values,
+            how many problems to list per document and the size cap.
+        units: ``(source index, line number, raw JSON bytes)`` per document,
+            or an :class:`Oversized` in place of the bytes of a document
+            above the size cap (it gets one ``document_too_large`` row).
 
     Returns:
         ``(source index, line number, valid, problems, left out)`` per
@@ -166,10 +193,41 @@ def check_chunk(options: CheckOptions, units: Sequence[Unit]) -> list[Outcome]:
     ...     CheckOptions("inventory"), [(0, 1, raw)])]  # doctest: +NORMALIZE_WHITESPACE
     [(False, [('$.relationships[0].role', 'missing_field', 'error'),
               ('$.relationships[0].closeness', 'missing_field', 'error')], ())]
+    >>> [(o[2], [r[:3] for r in o[3]]) for o in check_chunk(
+    ...     CheckOptions("inventory"), [(0, 2, Oversized(10**9))])]
+    [(False, [('$', 'document_too_large', 'error')])]
     """
     cls = documents.document_type(options.document)
     protocol = documents.protocol(options.protocol)
-    return [(source, line, *_check_one(cls, protocol, options, raw)) for source, line, raw in units]
+    return [
+        (source, line, *_too_large(options))
+        if isinstance(raw, Oversized)
+        else (source, line, *_check_one(cls, protocol, options, raw))
+        for source, line, raw in units
+    ]
+
+
+def _too_large(options: CheckOptions) -> tuple[bool, tuple[Row, ...], LeftOut]:
+    """Return the outcome of a document above the size cap: one row naming the cap."""
+    return False, (_too_large_row(options.max_document_bytes),), ()
+
+
+def _too_large_row(limit: int) -> Row:
+    """Return the row of a document larger than ``limit`` bytes.
+
+    The message names the cap, a setting, and nothing of the document.
+
+    >>> _too_large_row(1000)[:3]
+    ('$', 'document_too_large', 'error')
+    >>> print(_too_large_row(1000)[3])  # doctest: +NORMALIZE_WHITESPACE
+    This document is larger than the limit of 1,000 bytes (see --max-document-bytes);
+    it was not read.
+    """
+    message = (
+        f"This document is larger than the limit of {limit:,} bytes "
+        "(see --max-document-bytes); it was not read."
+    )
+    return ("$", TOO_LARGE_CODE, "error", message, None)
 
 
 def _check_one(
@@ -181,12 +239,13 @@ def _check_one(
             data = parse_json(raw)
         except ValidationError as exc:
             preview = _preview_raw(raw) if options.show_values else None
-            return False, *_issue_rows(exc.issues, lambda _: preview, limit)
+            return False, *_issue_rows(exc, lambda _: preview, limit)
         try:
-            obj: Any = load(cls, data)
+            # Issues past the limit are only counted, so memory does not follow them.
+            obj: Any = load(cls, data, max_issues=limit if limit > 0 else None)
         except ValidationError as exc:
             find_value = _value_finder(data, options.show_values)
-            return False, *_issue_rows(exc.issues, find_value, limit)
+            return False, *_issue_rows(exc, find_value, limit)
         except Exception as exc:  # a defect elsewhere must not stop a long run
             return False, (_internal_error("load", exc),), ()
         try:
@@ -199,14 +258,18 @@ def _check_one(
 
 
 def _issue_rows(
-    issues: Sequence[Issue], value: Callable[[str], str | None], limit: int
+    error: ValidationError, value: Callable[[str], str | None], limit: int
 ) -> tuple[tuple[Row, ...], LeftOut]:
-    """Return the first ``limit`` issues as rows (0: all) and count the rest per code."""
+    """Return the first ``limit`` issues as rows (0: all) and count the rest per code.
+
+    The rest are those beyond ``limit`` and those the error only counted
+    (:attr:`ValidationError.left_out`).
+    """
+    issues = error.issues
     listed = issues if limit <= 0 or len(issues) <= limit else issues[:limit]
     rows = tuple((i.path, i.code, "error", i.message, value(i.path)) for i in listed)
-    if len(listed) == len(issues):
-        return rows, ()
-    left = collections.Counter(issue.code for issue in itertools.islice(issues, limit, None))
+    left = collections.Counter(error.left_out)
+    left.update(issue.code for issue in itertools.islice(issues, len(listed), None))
     return rows, tuple((code, "error", count) for code, count in left.items())
 
 
@@ -605,6 +668,7 @@ def read_units(
     sources: Sequence[Source],
     on_error: Callable[[Source, str], None],
     on_skip: Callable[[Source, str], None],
+    max_document_bytes: int = MAX_DOCUMENT_BYTES,
 ) -> Iterator[Unit]:
     """Yield every document of every input, one at a time.
 
@@ -613,6 +677,11 @@ def read_units(
     while being read or that changes size while being read is passed to
     ``on_error`` with the message to show, and reading goes on with the next
     one; a source that is not a regular file is passed to ``on_skip``.
+
+    No document above ``max_document_bytes`` (not counting a line's end or
+    a leading byte order mark) is kept in memory: it is yielded as an
+    :class:`Oversized` marker instead, so memory stays bounded by the cap
+    whatever one line or file holds.
     """
     for index, source in enumerate(sources):
         if source.problem is not None:
@@ -623,9 +692,9 @@ def read_units(
             continue
         try:
             if source.path is None:
-                yield from _lines(index, _stdin())
+                yield from _lines(index, _stdin(), max_document_bytes)
             else:
-                yield from _file_units(index, source)
+                yield from _file_units(index, source, max_document_bytes)
         except ChangedSizeError as exc:
             on_error(source, f"{source.name!r} {exc.strerror}")
         except OSError as exc:
@@ -643,16 +712,22 @@ def _stdin() -> BinaryIO:
     return stream.buffer
 
 
-def _file_units(index: int, source: Source) -> Iterator[Unit]:
+def _file_units(index: int, source: Source, limit: int) -> Iterator[Unit]:
     assert source.path is not None
     fd, opened = _open_regular(source.path)
     with open(fd, "rb") as stream:
         if source.json_lines:
-            read = yield from _lines(index, stream)
+            read = yield from _lines(index, stream, limit)
+        elif opened > limit + len(_BOM):  # too large even with a byte order mark: not read
+            read = opened
+            yield (index, None, Oversized(opened))
         else:
-            raw = stream.read()
+            # One byte more than the size when opened tells that the file grew;
+            # never more than the cap allows, so growth cannot get past it.
+            raw = stream.read(opened + 1)
             read = len(raw)
-            yield (index, None, raw.removeprefix(_BOM))
+            document = raw.removeprefix(_BOM)
+            yield (index, None, Oversized(read) if len(document) > limit else document)
         now = os.fstat(fd).st_size
     if read != opened or now != opened:
         reason = (
@@ -662,28 +737,74 @@ def _file_units(index: int, source: Source) -> Iterator[Unit]:
         raise ChangedSizeError(errno.EIO, reason)
 
 
-def _lines(index: int, stream: Iterable[bytes]) -> Generator[Unit, None, int]:
-    """Yield the documents of a JSON Lines stream; return the number of bytes read."""
+def _lines(index: int, stream: BinaryIO, limit: int) -> Generator[Unit, None, int]:
+    """Yield the documents of a JSON Lines stream; return the number of bytes read.
+
+    Each line is read with a bounded ``readline``: a line above ``limit``
+    bytes (not counting its end, nor a byte order mark on the first line) is
+    yielded as an :class:`Oversized` marker, and what is left of it is read
+    and dropped in chunks of :data:`DISCARD_BYTES`, so no more than about
+    ``limit`` bytes of it are ever held.  Blank lines are skipped, however long.
+    """
     read = 0
-    for number, line in enumerate(stream, 1):
+    number = 0
+    while True:
+        number += 1
+        # Room for the cap, a two-byte line end and, on the first line, a byte order mark.
+        want = limit + 2 + (len(_BOM) if number == 1 else 0)
+        line = stream.readline(want)
+        if not line:
+            return read
         read += len(line)
+        whole = line.endswith(b"\n") or len(line) < want  # else the line goes on
         if number == 1:
             line = line.removeprefix(_BOM)
+        if not whole:
+            blank, size = line.isspace(), len(line)
+            del line  # hold one piece of the line at a time, never two
+            rest, blank = _discard_line(stream, blank)
+            read += rest
+            if not blank:
+                yield (index, number, Oversized(size + rest))
+            continue
         if line.strip():
-            yield (index, number, line.rstrip(b"\r\n"))
-    return read
+            document = line.rstrip(b"\r\n")
+            yield (index, number, document if len(document) <= limit else Oversized(len(line)))
+
+
+def _discard_line(stream: BinaryIO, blank: bool) -> tuple[int, bool]:
+    """Read and drop the rest of a line; return its size and whether the whole line is blank."""
+    dropped = 0
+    while True:
+        piece = stream.readline(DISCARD_BYTES)
+        if not piece:
+            return dropped, blank
+        dropped += len(piece)
+        blank = blank and piece.isspace()
+        if piece.endswith(b"\n"):
+            return dropped, blank
 
 
 def chunked(units: Iterable[Unit]) -> Iterator[tuple[list[Unit], int]]:
-    """Group documents into chunks for the workers; yield each with its size in bytes."""
+    """Group documents into chunks for the workers; yield each with its size in bytes.
+
+    The size counts the input each document took, an :class:`Oversized` one
+    included (it is what progress counts); a chunk is cut by the bytes it
+    holds, which for such a document are none.
+    """
     chunk: list[Unit] = []
-    size = 0
+    size = held = 0
     for unit in units:
         chunk.append(unit)
-        size += len(unit[2])
-        if len(chunk) >= CHUNK_DOCUMENTS or size >= CHUNK_BYTES:
+        raw = unit[2]
+        if isinstance(raw, Oversized):
+            size += raw.size
+        else:
+            size += len(raw)
+            held += len(raw)
+        if len(chunk) >= CHUNK_DOCUMENTS or held >= CHUNK_BYTES:
             yield chunk, size
-            chunk, size = [], 0
+            chunk, size, held = [], 0, 0
     if chunk:
         yield chunk, size
 
@@ -1126,7 +1247,8 @@ def _command_check(args: argparse.Namespace, out: Output) -> int:
     kind = _document_kind(args.document)
     jobs = _jobs(args.jobs)
     sources = expand_paths(args.paths)
-    options = CheckOptions(kind, args.protocol, args.show_values, args.max_problems)
+    limit = args.max_document_bytes
+    options = CheckOptions(kind, args.protocol, args.show_values, args.max_problems, limit)
     reporter = REPORTERS[args.format](out, args.show_values, args.max_problems)
     tally = Tally()
     readable = [s for s in sources if s.problem is None and s.skipped is None]
@@ -1148,7 +1270,8 @@ def _command_check(args: argparse.Namespace, out: Output) -> int:
     names = [source.name for source in sources]
     done_bytes = 0
     reporter.start()
-    outcomes = run_chunks(options, chunked(read_units(sources, io_failed, skipped)), jobs)
+    units = read_units(sources, io_failed, skipped, limit)
+    outcomes = run_chunks(options, chunked(units), jobs)
     try:
         for results, size in outcomes:
             for source, line, valid, rows, left_out in results:
@@ -1216,25 +1339,40 @@ def _document_kind(kind: str) -> str:
     return kind
 
 
-def _read_document(kind: str, name: str) -> Any:
+def _read_document(kind: str, name: str, limit: int = MAX_DOCUMENT_BYTES) -> Any:
+    """Read and load one document from the file ``name``, or standard input for ``-``.
+
+    At most ``limit`` bytes (and a byte order mark) are read: a document
+    above that is a :class:`UsageError` naming the cap; a file whose size
+    already says so is not read at all.
+    """
     cls = documents.document_type(_document_kind(kind))
+    most = limit + len(_BOM)
+    document: bytes | None = None
     try:
         if name == "-":
-            raw = _stdin().read()
+            document = _stdin().read(most + 1).removeprefix(_BOM)
         else:
-            fd, _ = _open_regular(Path(name))
+            fd, size = _open_regular(Path(name))
             with open(fd, "rb") as stream:
-                raw = stream.read()
+                if size <= most:  # one byte more than the size tells that it grew
+                    document = stream.read(size + 1).removeprefix(_BOM)
     except FileNotFoundError:
         raise UsageError(f"cannot read {name!r}: no such file or directory") from None
     except OSError as exc:
         raise UsageError(f"cannot read {name!r}: {_reason(exc)}") from None
-    return loads(cls, raw.removeprefix(_BOM))
+    if document is None or len(document) > limit:
+        msg = (
+            f"cannot read {name!r}: it is larger than the limit of {limit:,} bytes "
+            "(see --max-document-bytes)"
+        )
+        raise UsageError(msg)
+    return loads(cls, document)
 
 
 def _command_schedule(args: argparse.Namespace, out: Output) -> int:
     try:
-        contract = _read_document("contract", args.contract)
+        contract = _read_document("contract", args.contract, args.max_document_bytes)
         schedule = documents.plan_schedule(contract)
     except ValidationError as exc:
         say(escape_text(f"iptkit schedule: {args.contract} is not a valid contract:"))
@@ -1300,6 +1438,17 @@ def _count(text: str) -> int:
         value = -1
     if value < 0:
         msg = f"expected a whole number of 0 or more, not {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _document_bytes(text: str) -> int:
+    try:
+        value = int(text) if len(text) <= 30 else 0
+    except ValueError:
+        value = 0
+    if not 1 <= value <= DOCUMENT_BYTES_LIMIT:
+        msg = f"expected a number of bytes from 1 to {DOCUMENT_BYTES_LIMIT:,}, not {text[:30]!r}"
         raise argparse.ArgumentTypeError(msg)
     return value
 
@@ -1410,6 +1559,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"list at most N problems per document, count the rest (0: no limit; "
         f"default {MAX_PROBLEMS})",
     )
+    _add_max_document_bytes(check, f"report it as {TOO_LARGE_CODE}")
     check.add_argument(
         "--show-values",
         action="store_true",
@@ -1436,6 +1586,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schedule.add_argument("contract", metavar="CONTRACT.json", help="contract document, or -")
     schedule.add_argument("--ical", action="store_true", help="print iCalendar instead")
+    _add_max_document_bytes(schedule, "stop with exit code 2")
 
     schema = commands.add_parser(
         "schema",
@@ -1465,6 +1616,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     synth.add_argument("-o", "--output", default="-", help="file to write (default: stdout)")
     return parser
+
+
+def _add_max_document_bytes(parser: argparse.ArgumentParser, instead: str) -> None:
+    parser.add_argument(
+        "--max-document-bytes",
+        type=_document_bytes,
+        default=MAX_DOCUMENT_BYTES,
+        metavar="N",
+        help=f"do not read a document larger than N bytes, {instead} "
+        f"(default {MAX_DOCUMENT_BYTES:,}: 64 MiB)",
+    )
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
