@@ -1,6 +1,10 @@
 """The io wing: formats in and out of the models.
 
 The codec (:func:`~iptkit.load`, :func:`~iptkit.dumps`, schema versions and
-their migrations), the JSON Schema and the iCalendar export live here.  The
-model modules never import this package; it imports them.
+their migrations), the JSON Schema, the iCalendar export and the hooks that
+make models pydantic types live here.  The model modules never import this
+package; it imports them.
 """
+
+# Hands the model layer its pydantic hooks (pydantic itself is imported only when used).
+from iptkit._io import _pydantic as _pydantic
