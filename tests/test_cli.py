@@ -583,3 +583,143 @@ class TestVersion:
         proc = run("--version")
         assert proc.returncode == 0
         assert proc.stdout.startswith(b"iptkit ")
+
+
+# --------------------------------------------------------------------------
+# iptkit export
+# --------------------------------------------------------------------------
+
+
+def export(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run ``iptkit export --to fhir ARGS``."""
+    return run("export", "--to", "fhir", *args, stdin=stdin)
+
+
+def synthetic_corpus(path: Path, courses: int) -> list[bytes]:
+    """Write ``courses`` synthetic course documents to ``path``; return its lines."""
+    proc = run("synth", "--courses", str(courses), "--seed", "7", "--output", str(path))
+    assert proc.returncode == 0
+    return path.read_bytes().splitlines()
+
+
+def with_notes() -> dict[str, Any]:
+    """A valid course whose one session record holds :data:`SECRET` as its notes."""
+    return {
+        **COURSE,
+        "sessions": [
+            {
+                "number": 1,
+                "starts_at": "2026-03-02T09:00:00+01:00",
+                "minutes": 50,
+                "status": "held",
+                "phase": "initial",
+                "notes": SECRET,
+            }
+        ],
+    }
+
+
+class TestExport:
+    """``iptkit export --to fhir``: one bundle per valid course, as JSON Lines."""
+
+    def test_one_bundle_per_course(self, tmp_path: Path) -> None:
+        """Each line is the bundle of the course on the same line of the input."""
+        path = tmp_path / "courses.jsonl"
+        lines = synthetic_corpus(path, 25)
+        proc = export(str(path))
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stderr == b""
+        written = proc.stdout.decode().splitlines()
+        assert len(written) == len(lines)
+        from iptkit.fhir import from_bundle, to_bundle
+
+        for line, text in zip(lines, written, strict=True):
+            course = iptkit.loads(iptkit.TreatmentCourse, line)
+            bundle = json.loads(text)
+            assert bundle == to_bundle(course)
+            assert to_bundle(from_bundle(bundle)) == bundle
+
+    def test_two_jobs_give_the_same_output_as_one(self, tmp_path: Path) -> None:
+        """Bundles and problems come out in input order whatever the number of workers."""
+        path = tmp_path / "courses.jsonl"
+        lines = synthetic_corpus(path, 300)
+        lines[40] = misspelt_line().rstrip(b"\n")
+        lines[250] = b"[1, 2"
+        path.write_bytes(b"\n".join(lines) + b"\n")
+        one = export("--jobs", "1", str(path))
+        two = export("--jobs", "2", str(path))
+        assert one.returncode == two.returncode == 1
+        assert one.stdout == two.stdout
+        assert len(one.stdout.splitlines()) == 298
+
+        def said(proc: subprocess.CompletedProcess[bytes]) -> list[str]:
+            # Only the command's own lines (a coverage run adds warnings of its workers).
+            lines = proc.stderr.decode().splitlines()
+            return [x for x in lines if x.startswith((str(path), "iptkit export"))]
+
+        assert said(one) == said(two)
+        errors = said(one)
+        assert errors[0].startswith(f"{path}:41: error [unknown_field] $.closness: ")
+        assert errors[1].startswith(f"{path}:251: error [invalid_json] $: ")
+        assert errors[-1] == "iptkit export: 298 of 300 documents exported, 2 not valid (1 file)"
+
+    def test_invalid_documents_are_reported_not_written(self, corpus: Path) -> None:
+        """Exit code 1; the valid documents are still written."""
+        proc = export(str(corpus))
+        assert proc.returncode == 1
+        assert len(proc.stdout.splitlines()) == 3
+        err = proc.stderr.decode()
+        assert f"{corpus}:4: error [unknown_field] $.closness" in err
+        assert f"{corpus}:5: error [invalid_json] $" in err
+        assert "Traceback" not in err
+
+    def test_output_file(self, tmp_path: Path) -> None:
+        """``--output FILE`` writes the bundles there and nothing on standard output."""
+        source = tmp_path / "in.jsonl"
+        source.write_bytes(clean_line() * 2)
+        target = tmp_path / "out.jsonl"
+        proc = export("--output", str(target), str(source))
+        assert proc.returncode == 0
+        assert proc.stdout == b""
+        lines = target.read_text(encoding="utf-8").splitlines()
+        assert [json.loads(line)["resourceType"] for line in lines] == ["Bundle", "Bundle"]
+
+    def test_unwritable_output_exits_two(self, tmp_path: Path) -> None:
+        """An output file that cannot be opened is an I/O error, said in one line."""
+        source = tmp_path / "in.jsonl"
+        source.write_bytes(clean_line())
+        proc = export("--output", str(tmp_path / "missing" / "out.jsonl"), str(source))
+        assert proc.returncode == 2
+        assert proc.stderr.decode().startswith("iptkit export: error: cannot write ")
+        assert len(proc.stderr.splitlines()) == 1
+
+    def test_usage_errors_exit_two(self, tmp_path: Path) -> None:
+        """A missing input, or no --to, is a usage error."""
+        assert export(str(tmp_path / "absent.jsonl")).returncode == 2
+        assert run("export", str(tmp_path)).returncode == 2
+
+    def test_free_text_only_on_request(self) -> None:
+        """Notes stay out of the bundle unless --include-text is given."""
+        line = line_of(with_notes())
+        plain = export("-", stdin=line)
+        assert plain.returncode == 0
+        assert SECRET.encode() not in plain.stdout
+        full = export("--include-text", "-", stdin=line)
+        assert SECRET.encode() in full.stdout
+
+    def test_invalid_values_are_not_shown(self) -> None:
+        """Problems on standard error never quote the document."""
+        proc = export("-", stdin=secret_line())
+        assert proc.returncode == 1
+        assert SECRET.encode() not in proc.stderr
+        assert b"[wrong_type] $.schema_version" in proc.stderr
+
+    def test_line_separators_in_free_text_stay_escaped(self) -> None:
+        """Free text holding U+2028 or NEL still gives one line per bundle."""
+        document = with_notes()
+        document["sessions"][0]["notes"] = "first\u2028second\x85third"
+        proc = export("--include-text", "-", stdin=line_of(document) * 2)
+        assert proc.returncode == 0
+        lines = proc.stdout.decode().splitlines()
+        assert len(lines) == 2
+        assert "first\u2028second\x85third" in json.dumps(json.loads(lines[0]), ensure_ascii=False)

@@ -10,10 +10,15 @@ Subcommands:
 * ``iptkit schedule CONTRACT.json`` prints the planned sessions of a contract.
 * ``iptkit schema`` prints the JSON Schema of a document.
 * ``iptkit synth`` writes a synthetic corpus of course documents.
+* ``iptkit export --to fhir PATH...`` reads course documents as ``check``
+  does and writes one FHIR R4 Bundle per valid course as JSON Lines, streaming,
+  with the same ``--jobs`` and progress; documents that are not valid are
+  reported on standard error.
 
-Exit codes: 0 when nothing was found at error severity, 1 when something was,
-2 for a usage or input/output error (an input that cannot be read, a report
-that cannot be written, a worker process that died), 128 + N when stopped by
+Exit codes: 0 when nothing was found at error severity (``export``: every
+document was exported), 1 when something was, 2 for a usage or input/output
+error (an input that cannot be read, a report or an export that cannot be
+written, a worker process that died), 128 + N when stopped by
 signal N (130 for SIGINT, 143 for SIGTERM).  Every failure ends with one line
 on standard error, never a traceback.
 
@@ -44,7 +49,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple, NoReturn, Protocol, TextIO
+from typing import Any, BinaryIO, NamedTuple, NoReturn, Protocol, TextIO, TypeVar
 
 from iptkit._cli import _documents as documents
 from iptkit._errors import IptkitError, Issue, ValidationError
@@ -57,8 +62,13 @@ __all__ = [
     "build_parser",
     "check_chunk",
     "escape_text",
+    "export_chunk",
     "main",
 ]
+
+#: Options a worker needs (small and picklable), and the outcome it gives per document.
+OptionsT = TypeVar("OptionsT")
+ResultT = TypeVar("ResultT")
 
 #: Nothing was found at error severity.
 EXIT_OK = 0
@@ -291,6 +301,94 @@ def _internal_error(step: str, exc: BaseException) -> Row:
     # Only the exception's type: its text could quote the document.
     message = f"iptkit failed to {step} this document ({type(exc).__name__}); please report it."
     return ("$", "internal_error", "error", message, None)
+
+
+# --------------------------------------------------------------------------
+# Exporting one chunk of documents (runs in worker processes)
+# --------------------------------------------------------------------------
+
+#: Formats ``iptkit export --to`` writes.
+EXPORT_FORMATS = ("fhir",)
+
+
+class ExportOptions(NamedTuple):
+    """What every worker needs to know to export a document (small and picklable)."""
+
+    to: str = "fhir"
+    #: Whether personal free text goes into the output.
+    include_text: bool = False
+    #: Problems listed per document; 0 lists them all.
+    max_problems: int = MAX_PROBLEMS
+    #: The size cap of one document, named in the row of a document above it.
+    max_document_bytes: int = MAX_DOCUMENT_BYTES
+
+
+#: The outcome of exporting one document:
+#: ``(source index, line, output line or None, problems, left out)``.
+Exported = tuple[int, int | None, str | None, tuple[Row, ...], LeftOut]
+
+
+def export_chunk(options: ExportOptions, units: Sequence[Unit]) -> list[Exported]:
+    """Parse, load and export each raw course document of a chunk.
+
+    Like :func:`check_chunk`, it runs in worker processes, takes and returns
+    plain values only, and never raises for a document.  A valid course gives
+    its export as one line of JSON text (without the line end); a document
+    that is not valid gives its problems instead.
+
+    >>> raw = b'{"schema_version": 2, "patient_id": "AB-1", "started_on": "2026-03-02"}'
+    >>> ((source, line, text, rows, left),) = export_chunk(ExportOptions(), [(0, 1, raw)])
+    >>> json.loads(text)["resourceType"], rows
+    ('Bundle', ())
+    >>> [r[:3] for r in export_chunk(ExportOptions(), [(0, 2, b"{}")])[0][3]][:1]
+    [('$.schema_version', 'missing_field', 'error')]
+    """
+    cls = documents.document_type(documents.DEFAULT_DOCUMENT)
+    found: list[Exported] = []
+    for source, line, raw in units:
+        if isinstance(raw, Oversized):
+            rows = (_too_large_row(options.max_document_bytes),)
+            found.append((source, line, None, rows, ()))
+        else:
+            found.append((source, line, *_export_one(cls, options, raw)))
+    return found
+
+
+def _export_one(
+    cls: type, options: ExportOptions, raw: bytes
+) -> tuple[str | None, tuple[Row, ...], LeftOut]:
+    limit = options.max_problems
+    try:
+        try:
+            data = parse_json(raw)
+            course: Any = load(cls, data, max_issues=limit if limit > 0 else None)
+        except ValidationError as exc:
+            return None, *_issue_rows(exc, lambda _: None, limit)
+        except Exception as exc:  # a defect elsewhere must not stop a long run
+            return None, (_internal_error("load", exc),), ()
+        try:
+            text = _export_text(course, options)
+        except Exception as exc:
+            return None, (_internal_error("export", exc),), ()
+        return text, (), ()
+    except Exception as exc:  # MemoryError on a huge line, ...
+        return None, (_internal_error("read", exc),), ()
+
+
+def _export_text(course: Any, options: ExportOptions) -> str:
+    """One course in the format asked for, as one line of JSON text.
+
+    Characters that some readers take for a line end or a terminal control
+    (C1 controls, line and paragraph separators, bidirectional marks) are
+    written as ``\\uXXXX`` escapes, so a line of free text stays one line.
+    """
+    from iptkit.fhir import to_bundle
+
+    bundle = to_bundle(course, include_text=options.include_text)
+    text = json.dumps(bundle, ensure_ascii=False, separators=(",", ":"))
+    if _UNSAFE_JSON.search(text) is None:
+        return text
+    return _UNSAFE_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def _value_finder(data: Any, show_values: bool) -> Callable[[str], str | None]:
@@ -815,10 +913,15 @@ _pool_stuck = False
 
 
 def run_chunks(
-    options: CheckOptions, chunks: Iterable[tuple[list[Unit], int]], jobs: int
-) -> Generator[tuple[list[Outcome], int], None, None]:
-    """Check chunks, in this process or in ``jobs`` worker processes.
+    options: OptionsT,
+    chunks: Iterable[tuple[list[Unit], int]],
+    jobs: int,
+    work: Callable[[OptionsT, Sequence[Unit]], list[ResultT]] = check_chunk,  # type: ignore[assignment]
+) -> Generator[tuple[list[ResultT], int], None, None]:
+    """Run ``work`` (by default :func:`check_chunk`) on chunks, here or in ``jobs`` processes.
 
+    ``work`` is a module-level function (worker processes import it by name)
+    that takes ``options`` and a chunk and never raises for a document.
     Results come back in input order.  At most ``CHUNKS_PER_JOB`` chunks per
     worker are in flight, so memory stays bounded however long the input is.
     If the run stops early (an error, a signal, the caller closing this
@@ -827,16 +930,16 @@ def run_chunks(
     """
     if jobs <= 1:
         for chunk, size in chunks:
-            yield check_chunk(options, chunk), size
+            yield work(options, chunk), size
         return
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(os.getpid(),))
     workers: dict[int, Any] = {}
     finished = False
     try:
-        pending: collections.deque[tuple[Future[list[Outcome]], int]] = collections.deque()
+        pending: collections.deque[tuple[Future[list[ResultT]], int]] = collections.deque()
         try:
             for chunk, size in chunks:
-                pending.append((pool.submit(check_chunk, options, chunk), size))
+                pending.append((pool.submit(work, options, chunk), size))
                 workers.update(getattr(pool, "_processes", None) or {})
                 if len(pending) >= jobs * CHUNKS_PER_JOB:
                     future, done = pending.popleft()
@@ -1163,8 +1266,11 @@ class Progress:
     WIDTH = 24
     INTERVAL = 0.1
 
-    def __init__(self, stream: TextIO | None, total_bytes: int | None) -> None:
+    def __init__(
+        self, stream: TextIO | None, total_bytes: int | None, verb: str = "checked"
+    ) -> None:
         self.stream = stream
+        self.verb = verb
         self.enabled = stream is not None and _isatty(stream)
         self.total = total_bytes
         self.started = time.monotonic()
@@ -1180,7 +1286,7 @@ class Progress:
             return
         self.last = now
         rate = documents / max(now - self.started, 1e-9)
-        text = f"checked {documents:,} documents ({rate:,.0f}/s)"
+        text = f"{self.verb} {documents:,} documents ({rate:,.0f}/s)"
         if self.total:
             share = min(done_bytes / self.total, 1.0)
             filled = math.floor(share * self.WIDTH)
@@ -1243,65 +1349,197 @@ def _discard(stream: Any) -> None:
 # --------------------------------------------------------------------------
 
 
+class StreamRun:
+    """The reading side of a streaming command: inputs, their failures, and progress.
+
+    ``check`` and ``export`` read the same inputs the same way: the ``PATH``
+    arguments expanded (:func:`expand_paths`), documents read one at a time
+    (:func:`read_units`), cut into chunks (:func:`chunked`) and handed to
+    worker processes (:func:`run_chunks`); an input that cannot be read or is
+    skipped is said in one line on standard error, in its turn; a progress
+    line is drawn on a terminal.  The command does what it needs with each
+    chunk's results, counting documents in :attr:`tally`.
+
+    Raises:
+        UsageError: a ``PATH`` cannot be used (see :func:`expand_paths`).
+    """
+
+    def __init__(self, name: str, paths: Sequence[str], limit: int, *, verb: str) -> None:
+        self.name = name
+        self.limit = limit
+        self.sources = expand_paths(paths)
+        self.names = [source.name for source in self.sources]
+        self.tally = Tally()
+        readable = [s for s in self.sources if s.problem is None and s.skipped is None]
+        self.tally.files = len(readable)
+        known_sizes = [s.size for s in readable]
+        total = None if None in known_sizes else sum(s.size or 0 for s in readable)
+        self.progress = Progress(sys.stderr, total, verb)
+
+    def _failed(self, source: Source, message: str) -> None:
+        self.progress.clear()
+        self.tally.io_errors += 1
+        say(f"{self.name}: error: {message}")
+
+    def _skipped(self, source: Source, reason: str) -> None:
+        self.progress.clear()
+        self.tally.skipped += 1
+        say(f"{self.name}: note: skipping {source.name!r}: {reason}")
+
+    def results(
+        self,
+        work: Callable[[OptionsT, Sequence[Unit]], list[ResultT]],
+        options: OptionsT,
+        jobs: int,
+    ) -> Generator[list[ResultT], None, None]:
+        """Yield the results of ``work`` chunk by chunk, in input order.
+
+        The caller counts the documents of each chunk in :attr:`tally` before
+        asking for the next; progress is drawn from that count.  Close the
+        generator (``contextlib.closing``) to stop the workers on an early end.
+        """
+        units = read_units(self.sources, self._failed, self._skipped, self.limit)
+        outcomes = run_chunks(options, chunked(units), jobs, work)
+        done_bytes = 0
+        tally, progress = self.tally, self.progress
+        try:
+            for results, size in outcomes:
+                yield results
+                done_bytes += size
+                progress.update(tally.documents, done_bytes)
+            if tally.documents:
+                progress.update(tally.documents, done_bytes, force=True)
+        finally:
+            outcomes.close()  # on any early end, the workers are stopped here
+            progress.clear()
+
+
 def _command_check(args: argparse.Namespace, out: Output) -> int:
     kind = _document_kind(args.document)
     jobs = _jobs(args.jobs)
-    sources = expand_paths(args.paths)
     limit = args.max_document_bytes
+    run = StreamRun("iptkit check", args.paths, limit, verb="checked")
     options = CheckOptions(kind, args.protocol, args.show_values, args.max_problems, limit)
     reporter = REPORTERS[args.format](out, args.show_values, args.max_problems)
-    tally = Tally()
-    readable = [s for s in sources if s.problem is None and s.skipped is None]
-    tally.files = len(readable)
-    known_sizes = [s.size for s in readable]
-    total = None if None in known_sizes else sum(s.size or 0 for s in readable)
-    progress = Progress(sys.stderr, total)
-
-    def io_failed(source: Source, message: str) -> None:
-        progress.clear()
-        tally.io_errors += 1
-        say(f"iptkit check: error: {message}")
-
-    def skipped(source: Source, reason: str) -> None:
-        progress.clear()
-        tally.skipped += 1
-        say(f"iptkit check: note: skipping {source.name!r}: {reason}")
-
-    names = [source.name for source in sources]
-    done_bytes = 0
+    tally, progress, names = run.tally, run.progress, run.names
     reporter.start()
-    units = read_units(sources, io_failed, skipped, limit)
-    outcomes = run_chunks(options, chunked(units), jobs)
-    try:
-        for results, size in outcomes:
+    with contextlib.closing(run.results(check_chunk, options, jobs)) as chunks:
+        for results in chunks:
             for source, line, valid, rows, left_out in results:
                 tally.documents += 1
                 tally.valid += valid
-                has_error = False
                 if rows and progress.shown:
                     progress.clear()  # rows may go to the same terminal
-                name = names[source]
-                for path, code, severity, message, value in rows:
-                    tally.codes[code, severity] += 1
-                    has_error = has_error or severity == "error"
-                    reporter.problem(Problem(name, line, path, code, severity, message, value))
-                if left_out:
-                    count = 0
-                    for code, severity, number in left_out:
-                        tally.codes[code, severity] += number
-                        has_error = has_error or severity == "error"
-                        count += number
-                    tally.left_out += count
-                    reporter.problem(_left_out_row(name, line, count, args.max_problems))
+                has_error = _report_rows(
+                    reporter, tally, names[source], line, rows, left_out, args.max_problems
+                )
                 tally.with_errors += has_error
-            done_bytes += size
-            progress.update(tally.documents, done_bytes)
-        if tally.documents:
-            progress.update(tally.documents, done_bytes, force=True)
-    finally:
-        outcomes.close()  # on any early end, the workers are stopped here
-        progress.clear()
     reporter.finish(tally)
+    if tally.io_errors:
+        return EXIT_USAGE
+    return EXIT_PROBLEMS if tally.with_errors else EXIT_OK
+
+
+def _report_rows(
+    reporter: Reporter,
+    tally: Tally,
+    name: str,
+    line: int | None,
+    rows: Sequence[Row],
+    left_out: LeftOut,
+    limit: int,
+) -> bool:
+    """Report one document's rows (and how many were left out); say whether one is an error."""
+    has_error = False
+    for path, code, severity, message, value in rows:
+        tally.codes[code, severity] += 1
+        has_error = has_error or severity == "error"
+        reporter.problem(Problem(name, line, path, code, severity, message, value))
+    if left_out:
+        count = 0
+        for code, severity, number in left_out:
+            tally.codes[code, severity] += number
+            has_error = has_error or severity == "error"
+            count += number
+        tally.left_out += count
+        reporter.problem(_left_out_row(name, line, count, limit))
+    return has_error
+
+
+class _ErrorLines:
+    """Standard error as a :class:`Writer` for problem rows: never raises (see :func:`say`)."""
+
+    def write(self, text: str) -> None:
+        say(text.rstrip("\n"))
+
+
+class _FileOutput(Output):
+    """A file named by ``--output``: a failure to write is a usage error naming the file."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, stream: TextIO, name: str) -> None:
+        super().__init__(stream)
+        self.name = name
+
+    def write(self, text: str) -> None:
+        try:
+            self.stream.write(text)
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"cannot write {self.name!r}: {_failure(exc)}") from None
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"cannot write {self.name!r}: {_failure(exc)}") from None
+
+
+def _failure(exc: Exception) -> str:
+    return _reason(exc) if isinstance(exc, OSError) else "the file is closed"
+
+
+def _command_export(args: argparse.Namespace, out: Output) -> int:
+    name = "iptkit export"
+    jobs = _jobs(args.jobs, name)
+    limit = args.max_document_bytes
+    run = StreamRun(name, args.paths, limit, verb="exported")
+    options = ExportOptions(args.to, args.include_text, args.max_problems, limit)
+    if args.output == "-":
+        return _export(run, options, jobs, out, args.max_problems)
+    try:
+        stream = open(args.output, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.output!r}: {_reason(exc)}") from None
+    with stream:
+        target = _FileOutput(stream, args.output)
+        code = _export(run, options, jobs, target, args.max_problems)
+        target.flush()
+    return code
+
+
+def _export(run: StreamRun, options: ExportOptions, jobs: int, target: Output, limit: int) -> int:
+    """Write each valid course's export as a line of ``target``; report the others."""
+    reporter = TextReporter(_ErrorLines(), False, limit)
+    tally, progress, names = run.tally, run.progress, run.names
+    with contextlib.closing(run.results(export_chunk, options, jobs)) as chunks:
+        for results in chunks:
+            for source, line, text, rows, left_out in results:
+                tally.documents += 1
+                if text is not None:
+                    tally.valid += 1
+                    target.write(text + "\n")
+                    continue
+                progress.clear()
+                has_error = _report_rows(
+                    reporter, tally, names[source], line, rows, left_out, limit
+                )
+                tally.with_errors += has_error
+    if tally.with_errors or tally.io_errors:
+        say(
+            f"{run.name}: {tally.valid:,} of {_plural(tally.documents, 'document')} exported, "
+            f"{tally.with_errors:,} not valid ({_plural(tally.files, 'file')})"
+        )
     if tally.io_errors:
         return EXIT_USAGE
     return EXIT_PROBLEMS if tally.with_errors else EXIT_OK
@@ -1316,14 +1554,14 @@ def _left_out_row(name: str, line: int | None, count: int, limit: int) -> Proble
     return Problem(name, line, "$", LEFT_OUT_CODE, "info", message, None)
 
 
-def _jobs(requested: int) -> int:
+def _jobs(requested: int, name: str = "iptkit check") -> int:
     """Return the number of worker processes to use: at most one per CPU available."""
     cpus = available_cpus()
     if requested == 0:
         return cpus
     if requested > cpus:
         say(
-            f"iptkit check: note: using {cpus} worker process{'' if cpus == 1 else 'es'}, "
+            f"{name}: note: using {cpus} worker process{'' if cpus == 1 else 'es'}, "
             f"one per CPU available ({requested:,} asked for)"
         )
         return cpus
@@ -1519,7 +1757,7 @@ def build_parser() -> argparse.ArgumentParser:
     kinds = ", ".join(documents.document_types())
     parser = _Parser(
         prog="iptkit",
-        description="Check, schedule and describe Interpersonal Psychotherapy records.",
+        description="Check, schedule, describe and export Interpersonal Psychotherapy records.",
         epilog=EXIT_CODES_EPILOG,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
@@ -1615,6 +1853,50 @@ def build_parser() -> argparse.ArgumentParser:
         help="share of documents made invalid on purpose (0 to 1)",
     )
     synth.add_argument("-o", "--output", default="-", help="file to write (default: stdout)")
+
+    export = commands.add_parser(
+        "export",
+        help="write courses in another format (FHIR R4 bundles) as JSON Lines",
+        description=(
+            "Read course documents as check does and write one FHIR R4 Bundle per valid "
+            "course, one per line. Documents that are not valid are reported on standard "
+            "error and not written. PATH is a JSON file, a JSON Lines file, a directory or "
+            "- for JSON Lines on standard input."
+        ),
+        epilog=(
+            "Exit codes: 0 every document exported, 1 some documents not valid (reported on "
+            "standard error), 2 usage or input/output error, 128+N stopped by signal N."
+        ),
+    )
+    export.add_argument("paths", nargs="+", metavar="PATH", help="file, directory or -")
+    export.add_argument(
+        "--to", choices=EXPORT_FORMATS, required=True, help="the format to write: fhir"
+    )
+    export.add_argument(
+        "-o", "--output", default="-", metavar="FILE", help="file to write (default: stdout)"
+    )
+    export.add_argument(
+        "-j",
+        "--jobs",
+        type=_job_count,
+        default=1,
+        metavar="N",
+        help="export in N worker processes, at most one per CPU (0: one per CPU; default 1)",
+    )
+    export.add_argument(
+        "--include-text",
+        action="store_true",
+        help="also write personal free text (notes, goal wording, reasons); left out by default",
+    )
+    export.add_argument(
+        "--max-problems",
+        type=_count,
+        default=MAX_PROBLEMS,
+        metavar="N",
+        help=f"list at most N problems per document, count the rest (0: no limit; "
+        f"default {MAX_PROBLEMS})",
+    )
+    _add_max_document_bytes(export, f"report it as {TOO_LARGE_CODE}")
     return parser
 
 
@@ -1634,6 +1916,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "schedule": _command_schedule,
     "schema": _command_schema,
     "synth": _command_synth,
+    "export": _command_export,
 }
 
 #: Signals that stop a run cleanly (workers killed, one line on standard error).
