@@ -47,7 +47,11 @@ INIT, MID, TERM = Phase.INITIAL, Phase.MIDDLE, Phase.TERMINATION
 
 
 def _evolve(protocol: Protocol, **changes: Any) -> Protocol:
-    """Return ``protocol`` with ``changes`` (validated like a new object)."""
+    """Return ``protocol`` with ``changes`` (validated like a new object).
+
+    A changed built-in takes a name of its own: built-in names are reserved.
+    """
+    changes.setdefault("name", f"local_{protocol.name}")
     return iptkit.evolve(protocol, **changes)
 
 
@@ -351,3 +355,19 @@ class TestProtocol:
             ("$.max_minutes", "invalid_range"),
             ("$.default_frequency", "invalid_value"),
         ]
+
+
+class TestBuiltinNames:
+    """A built-in protocol's name is reserved for its rules."""
+
+    @pytest.mark.parametrize("builtin", list(iptkit.protocols.BUILTIN_PROTOCOLS.values()))
+    def test_altered_builtin_is_refused(self, builtin: Protocol) -> None:
+        more = builtin.max_sessions + 1 if builtin.max_sessions < 100 else 99
+        assert issues_of(lambda: iptkit.evolve(builtin, max_sessions=more)) == [
+            ("$.name", "builtin_protocol_altered")
+        ]
+        assert iptkit.evolve(builtin, name="local", max_sessions=more).max_sessions == more
+
+    def test_an_equal_copy_is_the_builtin(self) -> None:
+        copy = iptkit.evolve(STANDARD)
+        assert copy == STANDARD

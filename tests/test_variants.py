@@ -350,8 +350,11 @@ class TestSerialisation:
             assert name in text
 
     def test_old_protocol_document_loads(self) -> None:
-        """A protocol written before min_age, max_age and min_middle loads with their defaults."""
-        old = dump(ADOLESCENT)
+        """A protocol written before min_age, max_age and min_middle loads with their defaults.
+
+        (A local one: a built-in's name is reserved for the built-in's rules.)
+        """
+        old = {**dump(ADOLESCENT), "name": "local_adolescent"}
         del old["min_age"], old["max_age"]
         del old["phase_rule"]["min_middle"]
         loaded = load(Protocol, old)

@@ -360,6 +360,11 @@ RECOVERY = dt.timedelta(weeks=17)
 RETURN_THRESHOLDS: dict[InstrumentId, int] = {InstrumentId.PHQ9: 10, InstrumentId.HAMD17: 15}
 
 
+def _protocol_of(contract: TreatmentContract | None) -> Protocol:
+    """The protocol a course follows when it names none: its contract's, else STANDARD."""
+    return STANDARD if contract is None else contract.protocol
+
+
 @model(document="course")
 class TreatmentCourse:
     """The whole record of one course of IPT.
@@ -372,7 +377,10 @@ class TreatmentCourse:
     patient_id: str = field(
         min_len=1, max_len=64, pattern=r"[A-Za-z0-9_.\-]+", doc="Pseudonymous patient id."
     )
-    protocol: Protocol = field(default=STANDARD)
+    protocol: Protocol = field(
+        default=attrs.Factory(lambda course: _protocol_of(course.contract), takes_self=True),
+        doc="The protocol variant the course follows; by default its contract's, else STANDARD.",
+    )
     started_on: dt.date = field(doc="Referral or assessment date: the course begins here.")
     ended_on: dt.date | None = field(default=None, doc="Set once the course has ended.")
     ended_reason: EndReason | None = field(

@@ -167,6 +167,10 @@ class PhaseRule:
     )
 
 
+#: The built-in protocols' names, reserved for them (filled in below, once they exist).
+_RESERVED: dict[str, Protocol] = {}
+
+
 @model
 class Protocol:
     """An immutable description of one IPT protocol variant.
@@ -250,6 +254,14 @@ class Protocol:
                 "$.max_age",
                 "invalid_range",
                 "The oldest age cannot be below the youngest.",
+            )
+        builtin = _RESERVED.get(self.name)
+        if builtin is not None and builtin != self:
+            yield Issue(
+                "$.name",
+                "builtin_protocol_altered",
+                "A built-in protocol's name is given to other rules; a local adaptation needs "
+                "a name of its own.",
             )
 
     def allows_total(self, total: int) -> bool:
@@ -571,3 +583,4 @@ BUILTIN_PROTOCOLS: dict[str, Protocol] = {
         IPSRT,
     )
 }
+_RESERVED.update(BUILTIN_PROTOCOLS)

@@ -98,6 +98,7 @@ from iptkit._model import evolve, field_specs
 from iptkit._protocol import (
     ADOLESCENT,
     BRIEF,
+    BUILTIN_PROTOCOLS,
     COUNSELING,
     GROUP,
     IPT_UK,
@@ -109,6 +110,7 @@ from iptkit._protocol import (
     Protocol,
     phase_lengths,
 )
+from iptkit._recurrence import MonthlyBy
 from iptkit._schedule import MaintenancePlan, Schedule, ScheduledSession
 from iptkit._sessions import SessionKind, SessionStatus, expected_phases
 from iptkit._types import Kind, TypeShape, compile_function, shape_of
@@ -397,7 +399,13 @@ def _writer_for(kind: type) -> Callable[[Any], str]:
 
 @functools.cache
 def _rendered_model(value: Any) -> str:
-    """A model instance (a protocol, a default) rendered once by the codec itself."""
+    """A model instance (a protocol, a default) inside a document, rendered once.
+
+    A built-in protocol is written by its name, as the codec writes it in a
+    document; anything else by the codec itself.
+    """
+    if isinstance(value, Protocol) and value.name in BUILTIN_PROTOCOLS:
+        return _encode_text(value.name)
     return dumps(value)
 
 
@@ -464,7 +472,8 @@ def _shape(cls: type, *, top: bool = False) -> Callable[..., str]:
         key = ("" if index == 0 else ",") + f'"{name}":'
         written = _expression(spec.shape, name)
         default = attribute.default
-        if default is attrs.NOTHING:
+        if default is attrs.NOTHING or isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            # A default made from the other fields: the generator always gives the value.
             params.append(name)
             pieces.append(f"{key!r} + {written}")
         else:
@@ -1355,6 +1364,8 @@ class _CourseBuilder:
             first_session=first,
             zone=self.zone_name,
             count=count,
+            # The generator dates monthly sessions by the day of the month.
+            monthly_by=MonthlyBy.DAY_OF_MONTH,
         )
 
     def _amendments(self) -> list[str]:
@@ -1437,6 +1448,7 @@ class _CourseBuilder:
                     minutes=self.minutes,
                     count=count,
                     agreed_on=agreed_on,
+                    monthly_by=MonthlyBy.DAY_OF_MONTH,
                 )
             )
         return _Schedule(

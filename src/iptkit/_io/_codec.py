@@ -48,8 +48,9 @@ from typing import Any, TypeVar
 import cattrs
 
 from iptkit._errors import NO_INPUT, Issue, ValidationError, join_path, relocate
-from iptkit._io._migrations import BUILTIN_JSON, SCHEMA_VERSION, upgrade
+from iptkit._io._migrations import SCHEMA_VERSION, upgrade
 from iptkit._model import check_fields, document_kind, field_specs
+from iptkit._protocol import BUILTIN_PROTOCOLS, Protocol
 from iptkit._types import (
     MAX_DEPTH,
     SCALARS,
@@ -324,6 +325,8 @@ def _model_hook(cls: type, conv: cattrs.Converter) -> _Hook:
         nullable = shape.kind is Kind.OPTIONAL
         target = shape.inner if nullable else shape
         hook = conv.get_structure_hook(target.hint) if _needs_hook(target) else None
+        if target.hint is Protocol and hook is not None:
+            hook = _protocol_field_hook(hook)
         steps.append((spec.name, hook, spec.required, nullable))
     known = frozenset(name for name, *_ in steps)
     size = len(known)
@@ -390,6 +393,40 @@ def _model_hook(cls: type, conv: cattrs.Converter) -> _Hook:
     # No generated code here: an unrolled, compiled version of this loop (0.1.0's) loads
     # the examples corpus only 1.02x as fast (1.02x with the models' checks off too).
     return structure_model
+
+
+def _protocol_field_hook(structure_protocol: _Hook) -> _Hook:
+    """The hook of a field holding a protocol: a built-in's name, or the protocol as an object.
+
+    A document names a built-in protocol (``"protocol": "ipt_uk"``) rather
+    than repeating its rules; a custom protocol is an object.  An object
+    giving a built-in's name with other rules is refused by the protocol
+    itself (``builtin_protocol_altered``).
+    """
+    names = ", ".join(sorted(BUILTIN_PROTOCOLS))
+
+    def structure(value: Any, _: Any) -> Any:
+        if type(value) is str:
+            found = BUILTIN_PROTOCOLS.get(value)
+            if found is None:
+                raise ValidationError.single(
+                    "$",
+                    "unknown_protocol",
+                    f"No built-in protocol has that name; name one of {names}, or give "
+                    "the protocol as an object.",
+                    value,
+                )
+            return found
+        return structure_protocol(value, None)
+
+    return structure
+
+
+def _dump_protocol_field(protocol: Protocol) -> Any:
+    """A built-in protocol by its name; any other as an object."""
+    if protocol.name in BUILTIN_PROTOCOLS:  # its rules are the built-in's: the name is reserved
+        return protocol.name
+    return converter.unstructure(protocol)
 
 
 def _unknown(cls: type, known: frozenset[str], data: dict[Any, Any]) -> tuple[list[Issue], int]:
@@ -483,7 +520,8 @@ def _dump_expression(
         return None if inner is None else f"(None if {var} is None else {inner})"
     if kind is Kind.MODEL:
         name = f"d{len(names)}"
-        names[name] = conv.get_unstructure_hook(shape.model_class)
+        cls = shape.model_class
+        names[name] = _dump_protocol_field if cls is Protocol else conv.get_unstructure_hook(cls)
         return f"{name}({var})"
     return None  # plain values and unions of them
 
@@ -797,13 +835,3 @@ def dumps(obj: Any, *, indent: int | None = None) -> str:
     return json.dumps(
         dump(obj), ensure_ascii=False, allow_nan=False, indent=indent, separators=separators
     )
-
-
-def _register_builtin_protocols() -> None:
-    """Give the migrations the JSON of today's built-in protocols (see ``_v1_protocol``)."""
-    from iptkit._protocol import BUILTIN_PROTOCOLS
-
-    BUILTIN_JSON.update({name: dump(protocol) for name, protocol in BUILTIN_PROTOCOLS.items()})
-
-
-_register_builtin_protocols()

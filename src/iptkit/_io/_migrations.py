@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from iptkit._errors import Issue
+from iptkit._protocol import BUILTIN_PROTOCOLS
 
 __all__ = ["SCHEMA_VERSION", "upgrade"]
 
@@ -70,10 +71,19 @@ def _start_key(row: Any) -> Any:
         return None
 
 
+def _by_day_of_month(plan: Any) -> Any:
+    """A version-1 maintenance plan or agreement recurred monthly by the day of the month."""
+    if type(plan) is dict and "monthly_by" not in plan:
+        return {**plan, "monthly_by": "day_of_month"}
+    return plan
+
+
 def _v1_schedule(schedule: Any) -> Any:
     if type(schedule) is not dict:
         return schedule
     body = dict(schedule)
+    if type(body.get("maintenance")) is list:
+        body["maintenance"] = [_by_day_of_month(plan) for plan in body["maintenance"]]
     sessions = body.get("sessions")
     if type(sessions) is list:
         body["sessions"] = sessions = [_v1_row(row) for row in sessions]
@@ -134,23 +144,20 @@ def _v1_measurements(measurements: Any, records: Any) -> Any:
     return migrated
 
 
-#: The JSON of each built-in protocol by name, filled in by the codec (which
-#: imports this module, so this module cannot import it).
-BUILTIN_JSON: dict[str, dict[str, Any]] = {}
-
-
 def _v1_protocol(protocol: Any) -> Any:
     """A built-in protocol embedded by version 1 is read as today's built-in of that name.
 
     Version 1 wrote every protocol out in full, so a document keeps the
     built-in as it was then (without, say, the age range IPT-A now carries)
-    and would no longer equal the built-in it named.  Custom protocols, with
-    names no built-in has, are left as they are.
+    and would no longer equal the built-in it named (nor load: a built-in's
+    name is reserved for its rules).  It becomes the name, as version 2
+    writes a built-in.  Custom protocols, with names no built-in has, are
+    left as they are.
     """
     if type(protocol) is dict and type(protocol.get("name")) is str:
-        builtin = BUILTIN_JSON.get(protocol["name"])
-        if builtin is not None:
-            return builtin
+        name = protocol["name"]
+        if name in BUILTIN_PROTOCOLS:
+            return name
     return protocol
 
 
@@ -166,12 +173,20 @@ def _v1_protocols(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _from_v1(kind: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Version 1 to 2: one session vocabulary, made-up misses as rows, measured session kinds."""
+    """Version 1 to 2: one session vocabulary, made-up misses as rows, measured session kinds.
+
+    Monthly maintenance recurred by the day of the month in version 1; version 2
+    keeps the weekday by default, so version-1 plans and agreements say so.
+    """
     body = _v1_protocols(body)
     if kind == "schedule":
         return dict(_v1_schedule(body))
+    if kind == "maintenance_agreement":
+        return dict(_by_day_of_month(body))
     if kind == "course":
         body = dict(body)
+        if "maintenance" in body:
+            body["maintenance"] = _by_day_of_month(body["maintenance"])
         if type(body.get("sessions")) is list:
             body["sessions"] = [_v1_record(record) for record in body["sessions"]]
         if "measurements" in body:

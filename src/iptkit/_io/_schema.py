@@ -23,9 +23,13 @@ codec use (:func:`~iptkit._model.field_specs`), so it never drifts from what
   :data:`~iptkit.SCHEMA_VERSION`.
 
 Each model class and enumeration used by the exported class gets one entry
-under ``$defs``, referenced with ``$ref``.  Cross-field rules (each model's
+under ``$defs``, referenced with ``$ref`` (``#/$defs/<Name>`` unless the caller
+gives another ``ref_template``).  Cross-field rules (each model's
 ``_invariants``) cannot be written in JSON Schema; only :func:`iptkit.load`
 checks them.
+
+:func:`definitions` gives the same pieces to a caller that places the
+definitions itself (the pydantic hooks in :mod:`iptkit._io._pydantic`).
 """
 
 from __future__ import annotations
@@ -35,19 +39,24 @@ import enum
 import inspect
 import re
 import typing
+from collections.abc import Callable
 from typing import Any
 
 import attrs
 
 from iptkit._io._codec import SCHEMA_VERSION, converter
 from iptkit._model import Constraints, document_kind, field_specs
+from iptkit._protocol import BUILTIN_PROTOCOLS, Protocol
 from iptkit._types import Kind, TypeShape, is_model
 
 __all__ = [
     "DATETIME_PATTERN",
     "DATE_PATTERN",
+    "DEFAULT_REF_TEMPLATE",
     "DIALECT",
     "ID_BASE",
+    "Link",
+    "definitions",
     "ecma_pattern",
     "json_schema",
 ]
@@ -57,6 +66,14 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 #: Start of every ``$id``.  The URIs identify schemas; nothing is fetched from them.
 ID_BASE = "https://iptkit.org/schema/"
+
+#: How :func:`json_schema` writes a reference to a definition by default: ``{model}``
+#: stands for the definition's name, a key of ``$defs``.
+DEFAULT_REF_TEMPLATE = "#/$defs/{model}"
+
+#: Writes the reference to the definition of a class, given the class and its name
+#: in ``$defs`` (see :func:`definitions`).
+Link = Callable[[type, str], dict[str, Any]]
 
 
 def _anchored(body: str) -> str:
@@ -205,15 +222,20 @@ _PLAIN_SCHEMAS: dict[Kind, dict[str, Any]] = {
 
 
 class _Builder:
-    """Builds one schema: the root object plus ``$defs`` for what it uses."""
+    """Builds one schema: the root object plus ``$defs`` for what it uses.
 
-    def __init__(self, root: type) -> None:
+    ``link`` writes each reference to a definition; a reference to ``root``
+    itself is ``#``.
+    """
+
+    def __init__(self, root: type | None, link: Link) -> None:
         self.root = root
+        self.link = link
         self.names: dict[type, str] = {}
         self.defs: dict[str, dict[str, Any]] = {}
 
     def ref(self, cls: type) -> dict[str, Any]:
-        """Return a ``$ref`` to ``cls``, adding its definition on first use."""
+        """Return a reference to ``cls``, adding its definition on first use."""
         if cls is self.root:
             return {"$ref": "#"}
         name = self.names.get(cls)
@@ -228,7 +250,7 @@ class _Builder:
                 self.defs[name].update(self.model_body(cls))
             else:
                 self.defs[name].update(self.enum_body(cls))
-        return {"$ref": f"#/$defs/{name}"}
+        return self.link(cls, name)
 
     @staticmethod
     def enum_body(cls: type[enum.Enum]) -> dict[str, Any]:
@@ -240,14 +262,21 @@ class _Builder:
         body["enum"] = [member.value for member in cls]
         return body
 
-    def model_body(self, cls: type) -> dict[str, Any]:
+    def model_body(
+        self, cls: type, *, document: bool = False, require_version: bool = True
+    ) -> dict[str, Any]:
+        """The schema of ``cls``; as a top-level document (with ``schema_version``) if asked.
+
+        ``require_version=False`` lists ``schema_version`` without requiring
+        it, as :func:`iptkit.load` reads with the same argument.
+        """
         body: dict[str, Any] = {"title": cls.__name__}
         description = _prose(cls.__doc__)
         if description:
             body["description"] = description
         properties: dict[str, Any] = {}
         required: list[str] = []
-        if document_kind(cls) is not None and cls is self.root:
+        if document and document_kind(cls) is not None:
             properties["schema_version"] = {
                 "description": (
                     "Version of the iptkit document format. This schema describes "
@@ -257,7 +286,8 @@ class _Builder:
                 "type": "integer",
                 "const": SCHEMA_VERSION,
             }
-            required.append("schema_version")
+            if require_version:
+                required.append("schema_version")
         defaults = {f.name: f.default for f in attrs.fields(cls)}
         for spec in field_specs(cls):
             prop: dict[str, Any] = {}
@@ -313,6 +343,18 @@ class _Builder:
     def type_schema(self, shape: TypeShape) -> dict[str, Any]:
         """Schema of a value of ``shape``, without field constraints."""
         kind = shape.kind
+        if shape.cls is Protocol and self.root is not Protocol:
+            # A field holding a protocol: a built-in's name, or a custom protocol.
+            return {
+                "anyOf": [
+                    {
+                        "description": "The name of a built-in protocol.",
+                        "type": "string",
+                        "enum": sorted(BUILTIN_PROTOCOLS),
+                    },
+                    self.ref(Protocol),
+                ]
+            }
         if kind is Kind.ENUM or kind is Kind.MODEL:
             return self.ref(typing.cast("type", shape.cls))
         if kind is Kind.TUPLE:
@@ -329,7 +371,16 @@ def _schema_id(cls: type) -> str:
     return f"{ID_BASE}models/{cls.__name__}/v{SCHEMA_VERSION}.json"
 
 
-def json_schema(cls: type) -> dict[str, Any]:
+def _one_field(template: str) -> bool:
+    """Whether ``template`` has ``{model}`` and no other replacement field."""
+    try:
+        written = template.format(model="\0")
+    except (IndexError, KeyError, ValueError):
+        return False
+    return "\0" in written
+
+
+def json_schema(cls: type, *, ref_template: str = DEFAULT_REF_TEMPLATE) -> dict[str, Any]:
     """Return a JSON Schema (draft 2020-12) for the JSON form of model ``cls``.
 
     The schema describes what :func:`iptkit.dump` writes and :func:`iptkit.load`
@@ -337,16 +388,24 @@ def json_schema(cls: type) -> dict[str, Any]:
     A top-level document gets an ``$id`` of the form
     ``https://iptkit.org/schema/<kind>/v<version>.json`` (an identifier only;
     nothing is served there).  Each call returns a new dict, identical for the
-    same class, with keys in a fixed order.
+    same class and template, with keys in a fixed order.
 
     Args:
         cls: an iptkit model class, e.g. :class:`~iptkit.InterpersonalInventory`.
+        ref_template: how a reference to a definition is written, ``{model}``
+            standing for its name.  The definitions are under ``$defs`` of the
+            result whatever the template: a caller who gives another template,
+            such as ``"#/components/schemas/{model}"`` for an OpenAPI document,
+            moves them there (and leaves out ``$schema`` and ``$id``, which
+            belong to a schema document of its own).
 
     Returns:
         The schema as a JSON-ready dict.
 
     Raises:
-        TypeError: ``cls`` is not an iptkit model class.
+        TypeError: ``cls`` is not an iptkit model class, or ``ref_template``
+            is not text.
+        ValueError: ``ref_template`` lacks ``{model}`` or has other braces.
 
     >>> from iptkit import InterpersonalInventory, json_schema
     >>> schema = json_schema(InterpersonalInventory)
@@ -357,13 +416,50 @@ def json_schema(cls: type) -> dict[str, Any]:
     >>> schema["$defs"]["Relationship"]["properties"]["closeness"]
     {'description': 'Ring of the closeness circle, 1 = closest.', 'type': 'integer', \
 'minimum': 1, 'maximum': 5}
+    >>> openapi = json_schema(InterpersonalInventory, ref_template="#/components/schemas/{model}")
+    >>> openapi["properties"]["relationships"]["items"]
+    {'$ref': '#/components/schemas/Relationship'}
     """
     if not is_model(cls):
         msg = f"{cls!r} is not an iptkit model class"
         raise TypeError(msg)
-    builder = _Builder(cls)
-    body = builder.model_body(cls)
+    if not isinstance(ref_template, str):
+        msg = f"ref_template must be text, not {type(ref_template).__name__}"
+        raise TypeError(msg)
+    if not _one_field(ref_template):
+        msg = (
+            "ref_template must hold {model} (the name of a definition) and no other braces,"
+            ' e.g. "#/components/schemas/{model}"'
+        )
+        raise ValueError(msg)
+
+    def link(_: type, name: str) -> dict[str, Any]:
+        return {"$ref": ref_template.format(model=name)}
+
+    builder = _Builder(cls, link)
+    body = builder.model_body(cls, document=True)
     schema: dict[str, Any] = {"$schema": DIALECT, "$id": _schema_id(cls), **body}
     if builder.defs:
         schema["$defs"] = {name: builder.defs[name] for name in sorted(builder.defs)}
     return schema
+
+
+def definitions(
+    cls: type, link: Link, *, require_version: bool = True
+) -> tuple[dict[str, Any], dict[type, dict[str, Any]]]:
+    """The schema of model ``cls`` as a top-level document, and of every class it uses.
+
+    The pieces of :func:`json_schema`, for a caller that keeps definitions
+    where it likes: ``link(target, name)`` writes each reference to the
+    definition of class ``target`` (``name`` is its key in ``$defs`` of
+    :func:`json_schema`).  Returns the schema of ``cls`` (without ``$schema``,
+    ``$id`` and ``$defs``) and the definition of each model class and
+    enumeration it refers to, directly or not, by class.  A document class
+    used inside another is defined as a part of it (without
+    ``schema_version``), as :func:`iptkit.load` reads it.
+
+    ``cls`` must be an iptkit model class (the caller's to check).
+    """
+    builder = _Builder(None, link)
+    body = builder.model_body(cls, document=True, require_version=require_version)
+    return body, {target: builder.defs[name] for target, name in builder.names.items()}

@@ -44,7 +44,12 @@ def custom_protocols(draw: st.DrawFn) -> Protocol:
     )
     ages = sorted(draw(st.lists(st.integers(0, 120), min_size=2, max_size=2)))
     return Protocol(
-        name=draw(st.from_regex(r"[a-z][a-z0-9_]{0,15}", fullmatch=True)),
+        # A built-in's name belongs to the built-in (builtin_protocol_altered).
+        name=draw(
+            st.from_regex(r"[a-z][a-z0-9_]{0,15}", fullmatch=True).filter(
+                lambda name: name not in BUILTIN_PROTOCOLS
+            )
+        ),
         population=draw(private_text()),
         min_sessions=counts[0],
         typical_sessions=counts[1],
