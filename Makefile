@@ -26,7 +26,7 @@ $(VENV)/.base: $(BIN)/python pyproject.toml
 	touch $@
 
 $(VENV)/.dev: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[hypothesis]' --group dev
+	$(BIN)/python -m pip install --quiet -e '.[all]' --group dev
 	touch $@ $(VENV)/.base
 
 $(VENV)/.bench: $(VENV)/.base

@@ -26,17 +26,27 @@ first, so keep the list in step with the imports below):
 - ``iptkit._measures``: ``INSTRUMENTS``, ``_answer_value``, ``_item_issues``,
   ``_plainly_valid``, ``_total_issue`` (score items and totals);
 - ``iptkit._recurrence``: ``recurrence_starts``, ``zone_info`` (planned dates,
-  IANA zones).
+  IANA zones), ``no_day_twice``, ``days_in_order`` (excluded dates: none twice,
+  stored in date order).
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
+import json
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 import iptkit
 from iptkit import (
@@ -52,6 +62,7 @@ from iptkit import (
     LifeEventKind,
     MissedSessionPolicy,
     Modality,
+    MonthlyBy,
     PartyRole,
     Phase,
     RelationshipRole,
@@ -72,10 +83,10 @@ from iptkit._measures import (
     _total_issue,
 )
 from iptkit._ordering import date_order_issues
-from iptkit._recurrence import recurrence_starts, zone_info
+from iptkit._recurrence import days_in_order, no_day_twice, recurrence_starts, zone_info
 from iptkit._sessions import agreement_issues, phase_issues, row_issues, sequence_issues
 from iptkit.measures import InstrumentId
-from iptkit.protocols import STANDARD
+from iptkit.protocols import BUILTIN_PROTOCOLS, STANDARD
 
 #: The schema version these models read.  A new version of the document needs this file
 #: brought up to date (fields, rules and the private names above).
@@ -105,6 +116,12 @@ class Strict(BaseModel):
 def _raise(issues: list[Issue]) -> None:
     if issues:
         raise ValueError("; ".join(f"{i.path}: {i.message} [{i.code}]" for i in issues))
+
+
+def _excluded_days(days: tuple[dt.date, ...], path: str) -> tuple[dt.date, ...]:
+    """Excluded dates as iptkit stores them: none twice, in date order whatever the order given."""
+    _raise(list(no_day_twice(days, path)))
+    return days_in_order(days)
 
 
 def _zone_issues(zone: str) -> list[Issue]:
@@ -157,8 +174,33 @@ class Protocol(Strict):
             issues.append(Issue("$.frequencies", "duplicate_value", "Listed twice."))
         if len(set(self.focus_areas)) != len(self.focus_areas):
             issues.append(Issue("$.focus_areas", "duplicate_value", "Listed twice."))
+        builtin = _BUILTINS.get(self.name)
+        if builtin is not None and builtin != self:
+            issues.append(Issue("$.name", "builtin_protocol_altered", "Name reserved."))
         _raise(issues)
         return self
+
+
+#: The built-in protocols, by name (a document names one instead of embedding it).
+_BUILTINS: dict[str, Protocol] = {}
+_BUILTINS.update(
+    (name, Protocol.model_validate_json(json.dumps(iptkit.dump(protocol))))
+    for name, protocol in BUILTIN_PROTOCOLS.items()
+)
+
+
+def _named(value: object) -> object:
+    """A built-in protocol's name becomes that protocol; anything else is left as it is."""
+    if type(value) is str:
+        found = _BUILTINS.get(value)
+        if found is None:
+            raise ValueError("unknown_protocol")
+        return found
+    return value
+
+
+#: A field holding a protocol: a built-in's name, or the protocol as an object.
+ProtocolRef = Annotated[Protocol, BeforeValidator(_named)]
 
 
 # --------------------------------------------------------------------------
@@ -197,16 +239,10 @@ class ContingencyPolicy(Strict):
     therapist_absence: str | None = None
     excluded_dates: Annotated[tuple[dt.date, ...], Field(max_length=1000)] = ()
 
-    @model_validator(mode="after")
-    def _invariants(self) -> ContingencyPolicy:
-        _raise(
-            list(
-                date_order_issues(
-                    self.excluded_dates, "$.excluded_dates[{}]", items="Excluded dates", unique=True
-                )
-            )
-        )
-        return self
+    @field_validator("excluded_dates", mode="after")
+    @classmethod
+    def _in_date_order(cls, days: tuple[dt.date, ...]) -> tuple[dt.date, ...]:
+        return _excluded_days(days, "$.excluded_dates")
 
 
 class Amendment(Strict):
@@ -227,7 +263,7 @@ class Obligation(Strict):
 
 
 class TreatmentContract(Strict):
-    protocol: Protocol
+    protocol: ProtocolRef
     sessions: SessionTerms
     focus_areas: Annotated[tuple[FocusArea, ...], Field(min_length=1)]
     dispute_stage: DisputeStage | None = None
@@ -312,6 +348,7 @@ class TreatmentContract(Strict):
 class MaintenanceAgreement(Strict):
     agreed_on: dt.date
     frequency: Frequency = Frequency.MONTHLY
+    monthly_by: MonthlyBy = MonthlyBy.WEEKDAY
     minutes: Minutes
     first_session: AwareDatetime
     zone: Zone
@@ -431,6 +468,7 @@ class ScheduledSession(Strict):
 class MaintenancePlan(Strict):
     first_start: AwareDatetime
     frequency: Frequency = Frequency.MONTHLY
+    monthly_by: MonthlyBy = MonthlyBy.WEEKDAY
     minutes: Minutes
     count: Annotated[int, Field(ge=1, le=100)]
     agreed_on: dt.date | None = None
@@ -446,7 +484,7 @@ def _local_date(moment: dt.datetime, info: Any) -> dt.date:
 
 
 class Schedule(Strict):
-    protocol: Protocol
+    protocol: ProtocolRef
     zone: Zone
     first_start: AwareDatetime
     frequency: Frequency
@@ -465,6 +503,11 @@ class Schedule(Strict):
     def total_on(self, day: dt.date) -> int:
         return total_in_force(self.contracted_total, self.amendments, day)  # type: ignore[arg-type]
 
+    @field_validator("exclude", mode="after")
+    @classmethod
+    def _in_date_order(cls, days: tuple[dt.date, ...]) -> tuple[dt.date, ...]:
+        return _excluded_days(days, "$.exclude")
+
     @model_validator(mode="after")
     def _invariants(self) -> Schedule:
         # The numbering rules are iptkit's own functions (iptkit._sessions): run the same ones.
@@ -475,9 +518,6 @@ class Schedule(Strict):
         except ValidationError as exc:
             issues.extend(exc.issues)
             info = None
-        issues.extend(
-            date_order_issues(self.exclude, "$.exclude[{}]", items="Excluded dates", unique=True)
-        )
         issues.extend(amendments_in_order(self.amendments, "$.amendments"))
         sequence = list(sequence_issues(self.sessions))
         issues += sequence
@@ -671,7 +711,7 @@ class Formulation(Strict):
         return frozenset(areas)
 
 
-_STANDARD = Protocol.model_validate_json(iptkit.dumps(STANDARD))
+_STANDARD = _BUILTINS[STANDARD.name]
 
 
 class TreatmentCourse(Strict):
@@ -679,7 +719,7 @@ class TreatmentCourse(Strict):
 
     schema_version: Literal[2]
     patient_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
-    protocol: Protocol = _STANDARD
+    protocol: ProtocolRef = _STANDARD
     started_on: dt.date
     ended_on: dt.date | None = None
     ended_reason: EndReason | None = None

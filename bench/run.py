@@ -12,10 +12,17 @@ What it measures, side by side on the same JSON Lines corpus:
 * ``TreatmentCourse.model_validate_json(line)`` of the pydantic v2 model in
   ``bench/pydantic_model.py`` (the baseline, "pydantic v2");
 * ``iptkit.dumps`` against ``model_dump_json``;
+* iptkit through pydantic: ``TypeAdapter(TreatmentCourse).validate_json(line)``
+  against ``iptkit.loads`` and ``dump_json`` against ``iptkit.dumps``, reported
+  as ratios (what a FastAPI app pays for taking iptkit models as pydantic types;
+  target: at most 1.1x);
 * courses of 16, 64 and 256 session records (cost per course and per session);
 * peak memory holding every loaded course, one subprocess per approach;
 * ``iptkit check --jobs 1`` against ``--jobs 2`` (wall time, subprocesses);
 * peak RSS of ``iptkit check`` streaming files of different sizes;
+* the FHIR export (``bench/fhir_case.py``): ``iptkit.fhir.to_bundle`` and
+  ``from_bundle`` per course, apart from the validation of the bundle by
+  ``fhir.resources`` (the ``fhir`` extra; skipped, and said, without it);
 * import cost as whole processes: ``python -c "import iptkit"``, ``iptkit
   --version``, ``python -c "import pydantic"``, and ``python -c "import
   hypothesis"`` in this venv (where iptkit's hypothesis plugin is registered)
@@ -61,11 +68,18 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 import corpus  # noqa: E402  (bench/ is not a package)
+import fhir_case  # noqa: E402
 
 #: Session records per course, for the growth measurements.
 SESSION_COUNTS = (16, 64, 256)
 #: The most hypothesis may add to ``import hypothesis`` in this venv over a clean one.
 HYPOTHESIS_BUDGET_MS = 30.0
+#: The most loading through ``TypeAdapter(TreatmentCourse).validate_json`` may take
+#: over ``iptkit.loads`` (a ratio of CPU times in the same run).
+TYPE_ADAPTER_BUDGET = 1.1
+#: Names of the timings of iptkit through pydantic's ``TypeAdapter``.
+ADAPTER_LOAD = "iptkit TypeAdapter.validate_json"
+ADAPTER_DUMP = "iptkit TypeAdapter.dump_json"
 
 Approach = Callable[[bytes], Any]
 
@@ -126,14 +140,29 @@ def _each(function: Callable[[Any], Any], items: Sequence[Any]) -> Callable[[], 
 
 
 def time_corpus(lines: list[bytes], repeats: int) -> dict[str, dict[str, float]]:
-    """Time every loader and both dumpers over ``lines``; seconds per course."""
+    """Time every loader and dumper over ``lines``; seconds per course.
+
+    Besides the approaches of :func:`load_approaches`, iptkit's course model is
+    timed through pydantic (``TypeAdapter``), loading and dumping, after a check
+    that it gives the same objects and the same JSON as ``loads`` and ``dumps``.
+    """
+    from pydantic import TypeAdapter
+
     import iptkit
 
     approaches = load_approaches()
     ipt_objects = [approaches["iptkit"](line) for line in lines]
     pyd_objects = [approaches["pydantic v2"](line) for line in lines]
+    adapter = TypeAdapter(iptkit.TreatmentCourse)
+    for line, obj in zip(lines, ipt_objects, strict=True):
+        same_json = json.loads(adapter.dump_json(obj)) == json.loads(iptkit.dumps(obj))
+        if adapter.validate_json(line) != obj or not same_json:
+            msg = "TypeAdapter(TreatmentCourse) disagrees with iptkit.loads or iptkit.dumps"
+            raise RuntimeError(msg)
     jobs = {name: _each(load, lines) for name, load in approaches.items()}
+    jobs[ADAPTER_LOAD] = _each(adapter.validate_json, lines)
     jobs["iptkit dumps"] = _each(iptkit.dumps, ipt_objects)
+    jobs[ADAPTER_DUMP] = _each(adapter.dump_json, ipt_objects)
     jobs["pydantic v2 model_dump_json"] = _each(lambda m: m.model_dump_json(), pyd_objects)
     del ipt_objects, pyd_objects
     medians = _median_times(jobs, repeats)
@@ -505,7 +534,25 @@ def report_times(sessions: int, times: dict[str, dict[str, float]], courses: int
                 ]
             )
         )
-    return [*lines, ""]
+    return [*lines, "", *report_adapter(times), ""]
+
+
+def adapter_ratios(times: dict[str, dict[str, float]]) -> tuple[float, float]:
+    """CPU time through ``TypeAdapter`` over iptkit's own: loading, then dumping."""
+    load = times[ADAPTER_LOAD]["cpu"] / times["iptkit"]["cpu"]
+    dump = times[ADAPTER_DUMP]["cpu"] / times["iptkit dumps"]["cpu"]
+    return load, dump
+
+
+def report_adapter(times: dict[str, dict[str, float]]) -> list[str]:
+    """The ratios of iptkit through pydantic's ``TypeAdapter`` to iptkit alone."""
+    load, dump = adapter_ratios(times)
+    verdict = "within" if load <= TYPE_ADAPTER_BUDGET else "OVER"
+    return [
+        f"Through pydantic, `TypeAdapter(TreatmentCourse).validate_json` takes {load:.2f}x "
+        f"the CPU time of `iptkit.loads` ({verdict} the budget of {TYPE_ADAPTER_BUDGET}x); "
+        f"`dump_json` takes {dump:.2f}x that of `iptkit.dumps`."
+    ]
 
 
 def linear_fit(points: list[tuple[float, float]]) -> tuple[float, float, float]:
@@ -535,6 +582,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--stream-mb", type=int, default=1000, help="size of the streaming file")
     parser.add_argument("--import-repeats", type=int, default=11, help="runs per import command")
     parser.add_argument(
+        "--fhir-sample", type=int, default=200, help="16-record courses exported to FHIR"
+    )
+    parser.add_argument(
         "--ceiling-count", type=int, default=4_000_000, help="loop length of the CPU ceiling"
     )
     parser.add_argument(
@@ -554,6 +604,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.courses, args.sample, args.repeats, args.held = 48, 16, 2, 48
         args.check_courses, args.check_repeats, args.stream_mb = 48, 1, 0
         args.import_repeats, args.ceiling_count = 3, 300_000
+        args.fhir_sample = 8
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="iptkit-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {"facts": machine_facts(), "args": vars(args) | {"workdir": ""}}
@@ -592,6 +643,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         fixed, slope, r2 = linear_fit([(float(n), us) for n, us in costs])
         growth.append(_row([name, *cells, f"{fixed:.0f}", f"{slope:.1f}", f"{r2:.4f}"]))
     print("\n".join([*growth, ""]), flush=True)
+
+    # The FHIR export: iptkit's share, and fhir.resources' validation, apart.
+    with files[16].open("rb") as source:
+        lines = [line for _, line in zip(range(args.fhir_sample), source, strict=False)]
+    results["fhir"] = fhir_case.time_fhir(lines, args.repeats, _median_times)
+    print("\n".join(fhir_case.report_fhir(results["fhir"], 16)), flush=True)
     if args.times_only:
         (workdir / "results.json").write_text(json.dumps(results, indent=2, default=str))
         print(f"- load average after: {_load()}")

@@ -48,6 +48,7 @@ from iptkit import (
     LifeEventKind,
     MaintenanceAgreement,
     MissedSessionPolicy,
+    MonthlyBy,
     Obligation,
     Party,
     PartyRole,
@@ -458,6 +459,9 @@ def missed_extension_maintenance() -> TreatmentCourse:
         first_session=dt.datetime(2025, 6, 26, 9, 30, tzinfo=ZoneInfo(zone)),
         zone=zone,
         count=4,
+        # This service books maintenance by the day of the month (the default keeps
+        # the weekday: "fourth Thursday").
+        monthly_by=MonthlyBy.DAY_OF_MONTH,
     )
     schedule = schedule.add_agreement(agreement)
     for number in (1, 2, 3):

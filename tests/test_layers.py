@@ -22,6 +22,7 @@ MODELS = frozenset(
         "iptkit._contract",
         "iptkit._course",
         "iptkit._focus",
+        "iptkit._group",
         "iptkit._inventory",
         "iptkit._life_events",
         "iptkit._measures",
@@ -35,7 +36,7 @@ MODELS = frozenset(
         "iptkit.protocols",
     }
 )
-WINGS = ("iptkit._io", "iptkit._cli")
+WINGS = ("iptkit._io", "iptkit._cli", "iptkit.fhir", "iptkit._corpus", "iptkit.tables")
 
 
 def _module_name(path: Path) -> str:

@@ -212,12 +212,16 @@ class TestInstruments:
         assert PHQ9.loinc_items[8] == "44260-8"
 
     def test_gad7_loinc_codes(self) -> None:
-        """GAD-7 panel 69737-5 is distinct from total 70274-6; items 1-2 stay unknown (§7.5)."""
+        """GAD-7 panel 69737-5 is distinct from total 70274-6 (§7.5).
+
+        Items 1 and 2, which §7.5 leaves open, are taken from LOINC's PHQ-SADS
+        panel (69729-2): 69725-0 and 68509-9.
+        """
         assert GAD7.loinc_panel == "69737-5"
         assert GAD7.loinc_total == "70274-6"
         assert GAD7.loinc_items == (
-            None,
-            None,
+            "69725-0",
+            "68509-9",
             "69733-4",
             "69734-2",
             "69735-9",

@@ -227,17 +227,17 @@ def test_field_rules_run_beside_a_wrong_type_in_code_too() -> None:
     assert info.value.issues[1].input == "Mars/Olympus"
 
 
-def test_excluded_dates_out_of_order_beside_a_wrong_type() -> None:
-    """Date order within a list is the list's own rule."""
+def test_excluded_dates_twice_beside_a_wrong_type() -> None:
+    """No date twice is the list's own rule (the order is not: dates are stored sorted)."""
     doc = contract_document()
     doc["contingency"] = {
         **doc["contingency"],
         "max_missed": "two",
-        "excluded_dates": ["2026-04-06", "2026-04-01"],
+        "excluded_dates": ["2026-04-06", "2026-04-01", "2026-04-06"],
     }
     assert issues_of(lambda: iptkit.load(TreatmentContract, doc)) == [
         ("$.contingency.max_missed", "wrong_type"),
-        ("$.contingency.excluded_dates[1]", "out_of_order"),
+        ("$.contingency.excluded_dates[2]", "duplicate_value"),
     ]
 
 

@@ -158,10 +158,12 @@ class TestCourseRecords:
         ]
 
     def test_extension_after_termination_began(self) -> None:
-        """Amended 12 -> 16 once termination began: refused by the contract or the records.
+        """Amended 12 -> 16 once termination began: it loads, lengthens termination, is reported.
 
         Standard protocol, 12 sessions: sessions 10-12 are the termination phase
-        (reference §3.1, three termination sessions); at 16, 14-16 are.
+        (reference §3.1, three termination sessions); at 16, 14-16 are.  Phases
+        never go backwards (rule 3), so after a held termination session the
+        later ones stay in termination.
         """
         contract = iptkit.TreatmentContract(
             protocol=STANDARD,
@@ -180,10 +182,19 @@ class TestCourseRecords:
             extension = iptkit.Amendment(agreed_on=on, new_total=16, reason="Slow")
             return evolve(contract, amendments=(extension,))
 
-        # Agreed after session 10: the contract itself refuses it (rule 5).
-        assert issues_of(lambda: amended(day_10 + dt.timedelta(days=1))) == [
-            ("$.amendments[0].agreed_on", "amended_in_termination")
+        # Agreed after session 10: termination began; 11-16 stay in termination.
+        late = amended(day_10 + dt.timedelta(days=1))
+        phases = [Phase.INITIAL] * 3 + [Phase.MIDDLE] * 6 + [Phase.TERMINATION] * 7
+        records = tuple(self._record(n, p) for n, p in enumerate(phases, start=1))
+        course = _course(records, contract=late)
+        assert [f.code for f in iptkit.check(course) if f.path.startswith("$.contract.amend")] == [
+            "amended_in_termination"
         ]
+        # Going back to the middle phase after a termination session is refused.
+        backwards = phases[:10] + [Phase.MIDDLE] * 3 + [Phase.TERMINATION] * 3
+        records = tuple(self._record(n, p) for n, p in enumerate(backwards, start=1))
+        found = issues_of(lambda: _course(records, contract=late))
+        assert found == [(f"$.sessions[{i}].phase", "phase_mismatch") for i in (10, 11, 12)]
         # Agreed the day before: session 10 is a middle session, so records that
         # say termination at 10 and middle at 11-13 are refused at session 10.
         phases = [Phase.INITIAL] * 3 + [Phase.MIDDLE] * 6 + [Phase.TERMINATION]

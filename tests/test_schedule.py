@@ -18,6 +18,7 @@ from iptkit import (
     FocusArea,
     Frequency,
     MissedSessionPolicy,
+    MonthlyBy,
     Phase,
     Schedule,
     ScheduleError,
@@ -196,11 +197,18 @@ class TestPlanSessions:
         ) == [("$.zone", "invalid_zone")]
 
     def test_impossible_plan_raises_schedule_error(self) -> None:
-        """100 monthly sessions with a year of excluded first-of-months do not fit in ten years."""
+        """100 monthly sessions with three years of excluded first-of-months do not fit."""
         first = dt.datetime(2026, 1, 1, 9, tzinfo=UTC)
         excluded = [dt.date(2026 + year, month, 1) for year in range(3) for month in range(1, 13)]
         with pytest.raises(ScheduleError):
-            plan_sessions(first, 100, zone="UTC", frequency=Frequency.MONTHLY, exclude=excluded)
+            plan_sessions(
+                first,
+                100,
+                zone="UTC",
+                frequency=Frequency.MONTHLY,
+                exclude=excluded,
+                if_first_excluded="move",
+            )
 
 
 class TestMiss:
@@ -271,10 +279,130 @@ class TestMiss:
         """An acute replacement may not take the slot a made-up maintenance session left."""
         first = dt.datetime(2029, 1, 18, tzinfo=UTC)
         plan = plan_sessions(first, 4, zone="UTC", frequency=Frequency.MONTHLY)
-        plan = plan.add_maintenance(2).miss(1, make_up=True, kind=SessionKind.MAINTENANCE)
+        plan = plan.add_maintenance(2, monthly_by=MonthlyBy.DAY_OF_MONTH)
+        plan = plan.miss(1, make_up=True, kind=SessionKind.MAINTENANCE)
         assert plan.made_up[0].starts_at == dt.datetime(2029, 5, 18, tzinfo=UTC)
         with pytest.raises(ScheduleError):
             plan.miss(2, make_up=True)
+
+
+class TestMakeUpAt:
+    """Schedule.miss(make_up_at=...): a make-up booked at a chosen time (rule 4)."""
+
+    def _plan(self) -> Schedule:
+        return plan_sessions(dt.datetime(2026, 3, 2, 9, tzinfo=UTC), 8, zone="UTC")
+
+    def test_made_up_later_the_same_week(self) -> None:
+        """Session 3 (Monday 16 March) missed, made up on Wednesday: nothing else moves."""
+        plan = self._plan()
+        wednesday = dt.datetime(2026, 3, 18, 14, tzinfo=UTC)
+        booked = plan.miss(3, make_up_at=wednesday)
+        assert booked.end == plan.end
+        assert booked.session(3).starts_at == wednesday
+        assert booked.session(3).status is SessionStatus.PLANNED
+        (missed,) = booked.made_up
+        assert (missed.number, missed.status, missed.starts_at) == (
+            3,
+            SessionStatus.MISSED,
+            plan.session(3).starts_at,
+        )
+        others = [s for s in booked.acute if s.number != 3]
+        assert others == [s for s in plan.acute if s.number != 3]
+        assert booked.rebuild() == booked
+        assert iptkit.loads(Schedule, iptkit.dumps(booked)) == booked
+
+    def test_cancelled_by_the_therapist_and_made_up(self) -> None:
+        plan = self._plan()
+        booked = plan.cancel(
+            8, make_up_at=dt.datetime(2026, 4, 24, 9, tzinfo=UTC), by_therapist=True
+        )
+        assert booked.made_up[0].status is SessionStatus.CANCELLED_BY_THERAPIST
+        assert booked.end.date() == dt.date(2026, 4, 24)
+
+    def test_in_the_zone_of_the_schedule(self) -> None:
+        """A make-up given in another offset is the same instant, stored as the others are."""
+        plan = plan_sessions(dt.datetime(2026, 7, 6, 9, tzinfo=LONDON), 8, zone="Europe/London")
+        when = dt.datetime(2026, 7, 15, 12, tzinfo=SYDNEY)  # 03:00 in London (BST)
+        booked = plan.miss(2, make_up_at=when)
+        assert booked.session(2).starts_at == when
+        assert booked.session(2).starts_at.tzinfo == plan.session(1).starts_at.tzinfo
+        assert booked.session(2).starts_at.astimezone(LONDON).hour == 3
+
+    @pytest.mark.parametrize(
+        ("when", "code"),
+        [
+            (dt.datetime(2026, 3, 16, 9, tzinfo=UTC), "start_order"),  # the missed slot itself
+            (dt.datetime(2026, 3, 13, 9, tzinfo=UTC), "start_order"),  # before it
+            (dt.datetime(2026, 3, 23, 9, tzinfo=UTC), "start_order"),  # on session 4
+            (dt.datetime(2026, 3, 25, 9, tzinfo=UTC), "start_order"),  # after session 4
+            (dt.datetime(2026, 3, 18, 9), "naive_datetime"),
+            ("2026-03-18T09:00Z", "naive_datetime"),
+        ],
+    )
+    def test_refused_times(self, when: Any, code: str) -> None:
+        assert issues_of(lambda: self._plan().miss(3, make_up_at=when)) == [("$.make_up_at", code)]
+
+    def test_refused_on_an_excluded_day(self) -> None:
+        plan = plan_sessions(
+            dt.datetime(2026, 3, 2, 9, tzinfo=UTC), 8, zone="UTC", exclude={dt.date(2026, 3, 18)}
+        )
+        when = dt.datetime(2026, 3, 18, 9, tzinfo=UTC)
+        assert issues_of(lambda: plan.miss(3, make_up_at=when)) == [
+            ("$.make_up_at", "excluded_date")
+        ]
+
+    def test_conflicts_with_make_up_false(self) -> None:
+        when = dt.datetime(2026, 3, 18, 9, tzinfo=UTC)
+        assert issues_of(lambda: self._plan().miss(3, make_up=False, make_up_at=when)) == [
+            ("$.make_up_at", "make_up_conflict")
+        ]
+
+    def test_against_a_counts_policy(self) -> None:
+        plan = plan_sessions(
+            dt.datetime(2026, 3, 2, 9, tzinfo=UTC),
+            8,
+            zone="UTC",
+            missed_policy=MissedSessionPolicy.COUNTS,
+        )
+        when = dt.datetime(2026, 3, 18, 9, tzinfo=UTC)
+        assert issues_of(lambda: plan.miss(3, make_up_at=when)) == [
+            ("$.make_up", "against_missed_policy")
+        ]
+
+
+class TestClosedGroup:
+    """A group protocol's schedule is the group's calendar: it never shifts."""
+
+    def _plan(self) -> Schedule:
+        first = dt.datetime(2026, 3, 2, 18, tzinfo=LONDON)
+        return plan_sessions(
+            first,
+            8,
+            zone="Europe/London",
+            protocol=protocols.WHO_GROUP,
+            minutes=90,
+            missed_policy=MissedSessionPolicy.MADE_UP,
+        )
+
+    def test_a_missed_group_session_counts(self) -> None:
+        """WHO Group IPT, 8 weekly sessions: a group session that falls through counts."""
+        plan = self._plan()
+        missed = plan.miss(5)
+        assert missed.end == plan.end
+        assert missed.session(5).status is SessionStatus.MISSED
+        assert [s.starts_at for s in missed.acute] == [s.starts_at for s in plan.acute]
+
+    def test_never_shifted(self) -> None:
+        assert issues_of(lambda: self._plan().miss(5, make_up=True)) == [
+            ("$.make_up", "group_session_shifted")
+        ]
+
+    def test_the_whole_group_meets_again(self) -> None:
+        plan = self._plan()
+        thursday = dt.datetime(2026, 4, 2, 18, tzinfo=LONDON)
+        booked = plan.cancel(5, make_up_at=thursday, by_therapist=True)
+        assert booked.session(5).starts_at == thursday
+        assert booked.end == plan.end
 
 
 class TestHold:
@@ -325,12 +453,64 @@ class TestExtend:
         assert extended.session(2).phase is Phase.MIDDLE
         assert extended.session(3).phase is Phase.MIDDLE
 
-    def test_refused_after_termination_held(self) -> None:
-        """Once a termination-phase session is held, the total cannot grow."""
-        plan = plan_sessions(dt.datetime(2026, 3, 2, 9, tzinfo=UTC), 4, zone="UTC").hold(4)
-        assert issues_of(lambda: plan.extend(6, on=dt.date(2026, 4, 1), reason="Too late")) == [
-            ("$", "termination_started")
+    def test_refused_after_the_last_session(self) -> None:
+        """Rule 5: the total cannot change after the day of the last acute session."""
+        plan = plan_sessions(dt.datetime(2026, 3, 2, 9, tzinfo=UTC), 4, zone="UTC")
+        assert issues_of(lambda: plan.extend(6, on=dt.date(2026, 3, 24), reason="Too late")) == [
+            ("$.on", "amended_after_end")
         ]
+        # On the day of the last session (23 March) it is still possible.
+        assert plan.extend(6, on=dt.date(2026, 3, 23), reason="Agreed at the end").total == 6
+
+    def test_allowed_in_termination_and_lengthens_it(self) -> None:
+        """Rule 5: extended once termination began, later sessions stay in termination.
+
+        Standard protocol, 12 sessions: 10-12 are the termination phase; session
+        10 is held, then the course is extended to 16 the next day.
+        """
+        plan = plan_sessions(dt.datetime(2026, 3, 2, 9, tzinfo=UTC), 12, zone="UTC")
+        for number in range(1, 11):
+            plan = plan.hold(number)
+        assert plan.session(10).phase is Phase.TERMINATION
+        extended = plan.extend(16, on=dt.date(2026, 5, 5), reason="Agreed in termination")
+        assert [s.phase for s in extended.acute][9:] == [Phase.TERMINATION] * 7
+        assert extended.session(16).starts_at.date() == dt.date(2026, 6, 15)
+        # The same day as the held session would give it another phase: refused.
+        assert issues_of(lambda: plan.extend(16, on=dt.date(2026, 5, 4), reason="Same day")) == [
+            ("$.on", "held_phase_changed")
+        ]
+
+    def test_after_made_up_misses_the_contract_agrees(self) -> None:
+        """Two made-up misses push the end two weeks on; an extension then is storable.
+
+        The contract judges no rule-5 date of its own, so a course carrying the
+        schedule and the amended contract loads.
+        """
+        contract = iptkit.TreatmentContract(
+            protocol=protocols.STANDARD,
+            sessions=iptkit.SessionTerms(
+                total=16,
+                frequency=iptkit.Frequency.WEEKLY,
+                minutes=50,
+                first_session=dt.datetime(2026, 3, 2, 9, tzinfo=UTC),
+                zone="UTC",
+            ),
+            focus_areas=(iptkit.FocusArea.GRIEF,),
+        )
+        plan = Schedule.from_contract(contract).miss(2).miss(5)
+        assert plan.end.date() == dt.date(2026, 6, 29)  # planned 15 June, two weeks on
+        on = dt.date(2026, 6, 22)  # after the planned end, before the real one
+        extended = plan.extend(20, on=on, reason="Slow response")
+        amended = iptkit.evolve(contract, amendments=extended.amendments)
+        course = iptkit.TreatmentCourse(
+            patient_id="P-1",
+            protocol=protocols.STANDARD,
+            started_on=dt.date(2026, 3, 2),
+            contract=amended,
+            schedule=extended,
+        )
+        assert course.schedule is not None
+        assert course.schedule.total == 20
 
     def test_must_raise_the_total(self) -> None:
         """An extension to the same total is refused."""
@@ -338,12 +518,14 @@ class TestExtend:
             lambda: _ny_course().extend(16, on=dt.date(2026, 3, 3), reason="Same")
         ) == [("$.new_total", "not_an_extension")]
 
-    def test_held_termination_before_amendment_refused(self) -> None:
-        """Holding a termination session dated before an amendment is refused."""
+    def test_amendment_after_the_end_in_a_document(self) -> None:
+        """A schedule document amended after its last acute session is refused on load."""
         plan = plan_sessions(dt.datetime(2026, 3, 2, 9, tzinfo=UTC), 4, zone="UTC")
-        extended = plan.extend(5, on=dt.date(2026, 6, 1), reason="Agreed late")
-        assert issues_of(lambda: extended.hold(5)) == [
-            ("$.amendments[0].agreed_on", "amended_after_termination")
+        extended = plan.extend(5, on=dt.date(2026, 3, 23), reason="Agreed at the end")
+        doc = iptkit.dump(extended)
+        doc["amendments"][0]["agreed_on"] = "2026-03-24"
+        assert issues_of(lambda: iptkit.load(Schedule, doc)) == [
+            ("$.amendments[0].agreed_on", "amended_after_end")
         ]
 
 
@@ -351,14 +533,18 @@ class TestMaintenance:
     """Schedule.add_maintenance: rule 6."""
 
     def test_monthly_maintenance_numbered_m1_to_mk(self) -> None:
-        """Monthly maintenance (§3.3) is numbered M1..Mk after the last acute session."""
+        """Monthly maintenance (§3.3) is numbered M1..Mk after the last acute session.
+
+        The course ends on Monday 15 June 2026, the third Monday of June; by
+        default maintenance keeps the third Monday of the month.
+        """
         plan = _ny_course().add_maintenance(3)
         maintenance = plan.maintenance_sessions
         assert [s.label for s in maintenance] == ["M1", "M2", "M3"]
         assert [s.starts_at.astimezone(NY).date().isoformat() for s in maintenance] == [
-            "2026-07-15",
-            "2026-08-15",
-            "2026-09-15",
+            "2026-07-20",
+            "2026-08-17",
+            "2026-09-21",
         ]
         assert {s.phase for s in maintenance} == {Phase.MAINTENANCE}
         assert plan.maintenance[0].count == 3

@@ -10,15 +10,25 @@ builds a treatment course whose records are the schedule's sessions
 (``SessionRecord.from_scheduled``) and holds it to the same rules: the course
 and its schedule must agree.  An operation the rules forbid must raise
 ValidationError or ScheduleError and leave the schedule as it was.
+
+First sessions are drawn on ordinary days and at wall-clock times that a
+daylight-saving change skips or repeats (taken from the real transitions of
+a few zones, some at midnight or by half an hour).  Every slot the schedule
+plans itself must then keep the series' wall-clock time, read one way: a
+time in a gap moves forward by the gap, a repeated time takes its first
+occurrence.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import pytest
+from dateutil import tz
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -31,8 +41,10 @@ from hypothesis.stateful import (
 
 import iptkit
 from iptkit import (
+    Format,
     Frequency,
     MissedSessionPolicy,
+    MonthlyBy,
     Phase,
     Schedule,
     ScheduledSession,
@@ -148,10 +160,16 @@ def check_rule_4_missed_sessions_follow_the_policy(schedule: Schedule) -> None:
             for s in _of_kind(schedule, row.kind)
         )
     policy = schedule.missed_policy
+    # The closed-group rule: a group session counts unless the group meets again.
+    group = schedule.protocol.format is Format.GROUP
+    made_up = [s for s in made_up if not (group and s.kind is SessionKind.ACUTE)]
     counted = [
         s
         for s in schedule.sessions
-        if s.kind is not SessionKind.PRE_TREATMENT and _fell_through(s) and not s.made_up
+        if s.kind is not SessionKind.PRE_TREATMENT
+        and _fell_through(s)
+        and not s.made_up
+        and not (group and s.kind is SessionKind.ACUTE)
     ]
     if policy is MissedSessionPolicy.COUNTS:
         assert not made_up
@@ -159,17 +177,20 @@ def check_rule_4_missed_sessions_follow_the_policy(schedule: Schedule) -> None:
         assert not counted
 
 
-def check_rule_5_amendments_only_before_termination(schedule: Schedule) -> None:
-    """Amendments are in date order and none is dated after a held termination session."""
+def check_rule_5_amendments_up_to_the_last_session(schedule: Schedule) -> None:
+    """Amendments are in date order, each by the day of the last session of the total it changes.
+
+    One agreed once the termination phase has begun is allowed (a finding).
+    """
     days = [a.agreed_on for a in schedule.amendments]
     assert days == sorted(days)
-    held_termination = [
-        _local_date(schedule, s.starts_at)
-        for s in _of_kind(schedule, SessionKind.ACUTE)
-        if s.status is SessionStatus.HELD and s.phase is Phase.TERMINATION
-    ]
-    if held_termination and days:
-        assert max(days) <= min(held_termination)
+    acute = {s.number: s for s in _of_kind(schedule, SessionKind.ACUTE) if not s.made_up}
+    in_force = schedule.contracted_total
+    for amendment in schedule.amendments:
+        last = acute.get(in_force)
+        if last is not None:
+            assert amendment.agreed_on <= _local_date(schedule, last.starts_at)
+        in_force = amendment.new_total
 
 
 def check_rule_6_maintenance_numbered_after_acute(schedule: Schedule) -> None:
@@ -200,7 +221,7 @@ RULES: tuple[Callable[[Schedule], None], ...] = (
     check_rule_2_unique_numbers_and_increasing_starts,
     check_rule_3_phases_follow_number_total_and_protocol,
     check_rule_4_missed_sessions_follow_the_policy,
-    check_rule_5_amendments_only_before_termination,
+    check_rule_5_amendments_up_to_the_last_session,
     check_rule_6_maintenance_numbered_after_acute,
     check_rule_7_no_session_on_an_excluded_day,
     check_rule_8_rebuild_is_idempotent,
@@ -218,34 +239,120 @@ def check_all_rules(schedule: Schedule) -> None:
 # --------------------------------------------------------------------------
 
 
+#: Zones whose clocks change: at 01:00 UTC, at 02:00 or 03:00 local time, at
+#: midnight (Havana, Santiago) and by half an hour (Lord Howe Island).
+TRANSITION_ZONES: tuple[str, ...] = (
+    "Europe/London",
+    "America/New_York",
+    "Australia/Sydney",
+    "Australia/Lord_Howe",
+    "America/Havana",
+    "America/Santiago",
+)
+
+
+@functools.cache
+def odd_wall_times() -> tuple[tuple[str, dt.datetime], ...]:
+    """Wall-clock times (zone, naive) that a real change of 2020-2030 skips or repeats.
+
+    Found by scanning each zone's UTC offset day by day, then in quarter
+    hours; each transition gives the quarter hours of its gap or fold.
+    """
+    found = []
+    for zone in TRANSITION_ZONES:
+        info = ZoneInfo(zone)
+        day = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+        offset = day.astimezone(info).utcoffset()
+        while day.year < 2031:
+            after = (day + dt.timedelta(days=1)).astimezone(info).utcoffset()
+            if after != offset:
+                moment = day
+                while moment.astimezone(info).utcoffset() == offset:
+                    moment += dt.timedelta(minutes=15)
+                assert offset is not None
+                assert after is not None
+                # The wall-clock times between the two readings of the change.
+                low, high = sorted((offset, after))
+                wall = (moment + low).replace(tzinfo=None)
+                while wall < (moment + high).replace(tzinfo=None):
+                    found.append((zone, wall))
+                    wall += dt.timedelta(minutes=15)
+                offset = after
+            day += dt.timedelta(days=1)
+    return tuple(found)
+
+
 @st.composite
-def planned(draw: st.DrawFn) -> Schedule:
-    """A freshly planned course, from plan_sessions arguments or from a contract."""
+def first_starts(draw: st.DrawFn) -> tuple[str, dt.datetime]:
+    """A zone and a first start in it: on any day, or in a gap or fold of a real change."""
+    if draw(st.booleans()):
+        zone = draw(st.sampled_from((*DST_ZONES, *TRANSITION_ZONES)))
+        return zone, draw(session_starts(zone))
+    zone, wall = draw(st.sampled_from(odd_wall_times()))
+    return zone, wall.replace(tzinfo=ZoneInfo(zone), fold=draw(st.integers(0, 1)))
+
+
+def _first_excluded_refused(call: Callable[[Literal["refuse", "move"]], Schedule]) -> Schedule:
+    """``call("refuse")``; if the first day is excluded that is refused, and ``"move"`` plans."""
+    try:
+        return call("refuse")
+    except ValidationError as exc:
+        codes = [issue.code for issue in exc.issues]
+    assert codes == ["first_session_excluded"]
+    return call("move")
+
+
+@st.composite
+def planned(draw: st.DrawFn) -> tuple[Schedule, dt.time | None]:
+    """A freshly planned course, from plan_sessions arguments or from a contract.
+
+    With it the wall-clock time its series keeps, for a course planned from
+    a first start written in its own zone (``None`` for a contract).
+    """
     if draw(st.booleans()):
         contract = draw(contracts(max_amendments=2))
-        return Schedule.from_contract(contract)
-    zone = draw(st.sampled_from(DST_ZONES))
-    first = draw(session_starts(zone))
+        return (
+            _first_excluded_refused(
+                lambda option: Schedule.from_contract(contract, if_first_excluded=option)
+            ),
+            None,
+        )
+    zone, first = draw(first_starts())
     offsets = draw(st.lists(st.integers(0, 150), max_size=4, unique=True))
-    return plan_sessions(
-        first,
-        draw(st.integers(3, 20)),
-        zone=zone,
-        frequency=draw(st.sampled_from(Frequency)),
-        exclude=[first.date() + dt.timedelta(days=offset) for offset in offsets],
-        protocol=draw(builtin_protocols()),
-        missed_policy=draw(st.none() | st.sampled_from(MissedSessionPolicy)),
+    excluded = [first.date() + dt.timedelta(days=offset) for offset in offsets]
+    total = draw(st.integers(3, 20))
+    frequency = draw(st.sampled_from(Frequency))
+    protocol = draw(builtin_protocols())
+    policy = draw(st.none() | st.sampled_from(MissedSessionPolicy))
+    schedule = _first_excluded_refused(
+        lambda option: plan_sessions(
+            first,
+            total,
+            zone=zone,
+            frequency=frequency,
+            exclude=draw(st.permutations(excluded)),
+            protocol=protocol,
+            missed_policy=policy,
+            if_first_excluded=option,
+        )
     )
+    assert schedule.exclude == tuple(sorted(excluded))
+    return schedule, first.replace(fold=0).time()
 
 
 class ScheduleRules(RuleBasedStateMachine):
     """Random operations on a schedule; every numbering rule holds after each."""
 
     schedule: Schedule
+    #: The wall-clock time of the acute series, when the machine planned it.
+    wall: dt.time | None
+    #: Start times that a move chose (not slots of a series).
+    moved: set[dt.datetime]
 
-    @initialize(schedule=planned())
-    def plan(self, schedule: Schedule) -> None:
-        self.schedule = schedule
+    @initialize(planned=planned())
+    def plan(self, planned: tuple[Schedule, dt.time | None]) -> None:
+        self.schedule, self.wall = planned
+        self.moved = set()
 
     # -- helpers -----------------------------------------------------------
 
@@ -272,10 +379,6 @@ class ScheduleRules(RuleBasedStateMachine):
             return False
         return True
 
-    def _amended_after(self, session: ScheduledSession) -> bool:
-        day = _local_date(self.schedule, session.starts_at)
-        return any(a.agreed_on > day for a in self.schedule.amendments)
-
     # -- rules -------------------------------------------------------------
 
     @rule(data=st.data(), maintenance=st.booleans())
@@ -289,9 +392,7 @@ class ScheduleRules(RuleBasedStateMachine):
         def call() -> Schedule:
             return self.schedule.hold(session.number, kind=kind)
 
-        legal = session.status is SessionStatus.PLANNED and not (
-            session.phase is Phase.TERMINATION and self._amended_after(session)
-        )
+        legal = session.status is SessionStatus.PLANNED
         if not legal:
             self._refused(call)
             return
@@ -329,6 +430,9 @@ class ScheduleRules(RuleBasedStateMachine):
         else:
             legal = True
         chosen = make_up if make_up is not None else policy is MissedSessionPolicy.MADE_UP
+        if before.protocol.format is Format.GROUP and kind is SessionKind.ACUTE:
+            # The closed-group rule: a group session counts; it is never shifted.
+            legal, chosen = make_up is not True, False
         # Every later session of the kind, made-up misses included, must still be planned.
         later = [s for s in before.sessions if s.kind is kind and s.number > session.number]
         legal = legal and session.status is SessionStatus.PLANNED
@@ -361,6 +465,51 @@ class ScheduleRules(RuleBasedStateMachine):
             assert (spent.status, spent.starts_at) == (status, session.starts_at)
             assert [s.starts_at for s in new] == [s.starts_at for s in old]
 
+    @rule(data=st.data(), fraction=st.floats(0.0, 0.99), cancelled=st.booleans())
+    def make_up_at(self, data: st.DataObject, fraction: float, cancelled: bool) -> None:
+        """Miss an acute session and book its make-up before the next one (rule 4)."""
+        session = self._pick(data, SessionKind.ACUTE)
+        if session is None:
+            return
+        before = self.schedule
+        sessions = before.sessions
+        index = sessions.index(session)
+        last = index + 1 == len(sessions)
+        high = session.starts_at + dt.timedelta(7) if last else sessions[index + 1].starts_at
+        when = (session.starts_at + (high - session.starts_at) * fraction).replace(
+            second=0, microsecond=0
+        )
+        method = before.cancel if cancelled else before.miss
+
+        def call() -> Schedule:
+            return method(session.number, make_up_at=when)
+
+        group = before.protocol.format is Format.GROUP
+        legal = (
+            session.status is SessionStatus.PLANNED
+            and (group or before.missed_policy is not MissedSessionPolicy.COUNTS)
+            and session.starts_at < when
+            and (last or when < high)
+            and _local_date(before, when) not in before.exclude
+        )
+        if not legal:
+            self._refused(call)
+            return
+        if not self._allow_schedule_error(call):
+            return
+        self.moved.add(when)  # a time chosen, not the series' slot
+        after = self.schedule
+        assert after.session(session.number).starts_at == when
+        status = SessionStatus.CANCELLED_BY_PATIENT if cancelled else SessionStatus.MISSED
+        added = [m for m in after.made_up if m not in before.made_up]
+        assert [(m.number, m.starts_at, m.status) for m in added] == [
+            (session.number, session.starts_at, status)
+        ]
+        # Every other session keeps its time.
+        replacement = after.session(session.number)
+        others = [s.starts_at for s in after.sessions if s not in added and s is not replacement]
+        assert others == [s.starts_at for s in before.sessions if s is not session]
+
     @rule(data=st.data(), maintenance=st.booleans(), fraction=st.floats(0.01, 0.99))
     def move(self, data: st.DataObject, maintenance: bool, fraction: float) -> None:
         """Move a planned session between its neighbours (rules 1, 2 and 7 kept)."""
@@ -390,21 +539,37 @@ class ScheduleRules(RuleBasedStateMachine):
             )
             if row.status is SessionStatus.HELD
         )
+        # The series' first slot comes no later than its second acute session.
+        acute_rows = [s for s in moved if s.kind is SessionKind.ACUTE and not s.made_up]
+        keeps_first_slot = (
+            len(acute_rows) < 2 or self.schedule.first_start <= acute_rows[1].starts_at
+        )
+        # Rule 5: no amendment after the last session of the total it changes.
+        days = {s.number: _local_date(self.schedule, s.starts_at) for s in acute_rows}
+        in_force = self.schedule.contracted_total
+        keeps_amendments = True
+        for amendment in self.schedule.amendments:
+            last = days.get(in_force)
+            keeps_amendments = keeps_amendments and (last is None or amendment.agreed_on <= last)
+            in_force = amendment.new_total
         legal = (
             session.status is SessionStatus.PLANNED
             and low < to < high
             and _local_date(self.schedule, to) not in self.schedule.exclude
             and keeps_held_phases
+            and keeps_first_slot
+            and keeps_amendments
         )
         if not legal:
             self._refused(call)
             return
         self.schedule = call()
         assert self.schedule.session(session.number, kind).starts_at == to
+        self.moved.add(to)
 
     @rule(extra=st.integers(1, 4), day_offset=st.integers(-7, 60))
     def extend(self, extra: int, day_offset: int) -> None:
-        """Extend the total: refused once a termination-phase session is held (rule 5)."""
+        """Extend the total: up to the day of the last acute session (rule 5)."""
         before = self.schedule
         new_total = before.total + extra
         on = _local_date(before, before.first_start) + dt.timedelta(days=day_offset)
@@ -412,11 +577,7 @@ class ScheduleRules(RuleBasedStateMachine):
         def call() -> Schedule:
             return before.extend(new_total, on=on, reason="Slow response")
 
-        held_termination = [
-            s
-            for s in before.acute
-            if s.status is SessionStatus.HELD and s.phase is Phase.TERMINATION
-        ]
+        by_the_end = on <= _local_date(before, before.acute[-1].starts_at)
         in_order = all(a.agreed_on <= on for a in before.amendments)
 
         def total_on(day: dt.date) -> int:
@@ -428,7 +589,7 @@ class ScheduleRules(RuleBasedStateMachine):
             for session, phase in _rule_3_phases(before, total_on)
             if session.status is SessionStatus.HELD
         )
-        legal = not held_termination and new_total <= 100 and in_order and keeps_held_phases
+        legal = by_the_end and new_total <= 100 and in_order and keeps_held_phases
         if not legal:
             self._refused(call)
             return
@@ -444,18 +605,35 @@ class ScheduleRules(RuleBasedStateMachine):
             if old.status is SessionStatus.HELD:
                 assert new.phase is old.phase
 
-    @rule(count=st.integers(1, 4), monthly=st.booleans())
-    def add_maintenance(self, count: int, monthly: bool) -> None:
-        """Add maintenance sessions after the course (rule 6)."""
+    @rule(
+        count=st.integers(1, 4),
+        monthly=st.booleans(),
+        monthly_by=st.sampled_from(MonthlyBy),
+        days_later=st.none() | st.integers(1, 70),
+    )
+    def add_maintenance(
+        self, count: int, monthly: bool, monthly_by: MonthlyBy, days_later: int | None
+    ) -> None:
+        """Add maintenance sessions after the course (rule 6), from a given day or by default.
+
+        A given first day may be excluded: its session moves on (monthly) or
+        the slot is dropped, and the block still has ``count`` sessions.
+        """
         before = self.schedule
         frequency = Frequency.MONTHLY if monthly else Frequency.FORTNIGHTLY
+        first = None
+        if days_later is not None:
+            first = before.sessions[-1].starts_at + dt.timedelta(days=days_later)
         if not self._allow_schedule_error(
-            lambda: before.add_maintenance(count, frequency=frequency)
+            lambda: before.add_maintenance(
+                count, frequency=frequency, first_start=first, monthly_by=monthly_by
+            )
         ):
             return
         added = self.schedule.maintenance_sessions[len(before.maintenance_sessions) :]
         assert len(added) == count
         assert all(s.starts_at > before.sessions[-1].starts_at for s in added)
+        assert self.schedule.maintenance[-1].monthly_by is monthly_by
 
     @precondition(lambda self: hasattr(self, "schedule"))
     @rule(number=st.integers(-3, 200))
@@ -471,6 +649,24 @@ class ScheduleRules(RuleBasedStateMachine):
     @invariant()
     def numbering_rules_hold(self) -> None:
         check_all_rules(self.schedule)
+
+    @invariant()
+    def planned_slots_keep_the_wall_clock_time(self) -> None:
+        """Every acute slot the schedule chose (not a move) is at the series' wall-clock time.
+
+        Read one way in every operation: a time the clocks skip that day moves
+        forward by the gap; a time they repeat is its first occurrence.
+        """
+        if self.wall is None:
+            return
+        info = ZoneInfo(self.schedule.zone)
+        for session in self.schedule.sessions:
+            if session.kind is SessionKind.MAINTENANCE or session.starts_at in self.moved:
+                continue
+            day = session.starts_at.astimezone(info).date()
+            wall = tz.resolve_imaginary(dt.datetime.combine(day, self.wall, tzinfo=info))
+            # In UTC: a time in a fold never equals a time of another zone (PEP 495).
+            assert session.starts_at.astimezone(dt.UTC) == wall.astimezone(dt.UTC)
 
     @invariant()
     def course_of_the_schedule_agrees(self) -> None:

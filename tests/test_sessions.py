@@ -326,6 +326,30 @@ class TestMigration:
                 found["safety_item"] = None
         assert iptkit.loads(TreatmentCourse, old) == iptkit.load(TreatmentCourse, new)
 
+    def test_v1_maintenance_recurs_by_the_day_of_the_month(self) -> None:
+        """Version 1 dated monthly maintenance by the day of the month; it still does.
+
+        The agreement's first session is Thursday 26 June 2025: by the day of
+        the month, M2 is Saturday 26 July (by the weekday it would be the
+        fourth Thursday, 24 July).
+        """
+        course = json.loads((V1 / "missed_extension_maintenance.json").read_text("utf-8"))
+        agreement = iptkit.load(
+            iptkit.MaintenanceAgreement, {"schema_version": 1, **course["maintenance"]}
+        )
+        assert agreement.monthly_by is iptkit.MonthlyBy.DAY_OF_MONTH
+        assert [s.date() for s in agreement.session_starts()[:2]] == [
+            dt.date(2025, 6, 26),
+            dt.date(2025, 7, 26),
+        ]
+        loaded = iptkit.loads(TreatmentCourse, json.dumps(course))
+        assert loaded.schedule is not None
+        assert [p.monthly_by for p in loaded.schedule.maintenance] == [
+            iptkit.MonthlyBy.DAY_OF_MONTH
+        ]
+        assert loaded.maintenance is not None
+        assert loaded.maintenance.monthly_by is iptkit.MonthlyBy.DAY_OF_MONTH
+
     def test_v1_schedule_made_up_slot_and_cancellation(self) -> None:
         """A v1 schedule's made-up slot becomes a made-up row; 'cancelled' the patient's."""
         course = json.loads((V1 / "missed_extension_maintenance.json").read_text("utf-8"))

@@ -32,6 +32,7 @@ from iptkit._contract import (
     SessionTerms,
     TreatmentContract,
 )
+from iptkit._corpus import DocumentResult, findings_rows, read_documents
 from iptkit._course import (
     Diagnosis,
     DiagnosisSystem,
@@ -51,6 +52,7 @@ from iptkit._course import (
 )
 from iptkit._errors import IptkitError, Issue, MissingExtraError, ScheduleError, ValidationError
 from iptkit._focus import Alias, DisputeStage, FocusArea
+from iptkit._group import GroupCourse, GroupMember, IndividualContact, MemberAttendance
 from iptkit._hypothesis import _on_iptkit_imported
 from iptkit._inventory import (
     ContactFrequency,
@@ -75,6 +77,7 @@ from iptkit._protocol import (
     phase_lengths,
     phase_of,
 )
+from iptkit._recurrence import MonthlyBy
 from iptkit._schedule import (
     MaintenancePlan,
     Schedule,
@@ -99,6 +102,7 @@ __all__ = [
     "Diagnosis",
     "DiagnosisSystem",
     "DisputeStage",
+    "DocumentResult",
     "EndReason",
     "Evidence",
     "EvidenceRule",
@@ -114,6 +118,9 @@ __all__ = [
     "FormulationRevision",
     "Frequency",
     "GoalRating",
+    "GroupCourse",
+    "GroupMember",
+    "IndividualContact",
     "InterpersonalInventory",
     "IptkitError",
     "Issue",
@@ -121,9 +128,11 @@ __all__ = [
     "LifeEventKind",
     "MaintenanceAgreement",
     "MaintenancePlan",
+    "MemberAttendance",
     "MissedSessionPolicy",
     "MissingExtraError",
     "Modality",
+    "MonthlyBy",
     "Obligation",
     "Outcome",
     "Party",
@@ -159,12 +168,14 @@ __all__ = [
     "dump",
     "dumps",
     "evolve",
+    "findings_rows",
     "json_schema",
     "load",
     "loads",
     "phase_lengths",
     "phase_of",
     "plan_sessions",
+    "read_documents",
     "session_label",
     "to_ical",
 ]

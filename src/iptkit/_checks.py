@@ -3,7 +3,8 @@
 Design note "Invariants versus findings": a :class:`~iptkit.TreatmentCourse`
 that exists is valid, yet it may still depart from the IPT protocol it
 follows.  :func:`check` reports those departures as :class:`Finding` objects
-and never raises on a valid course.
+and never raises on a valid course.  A closed group
+(:class:`~iptkit.GroupCourse`) has checks of its own, in the same registry.
 
 The checks are data: :data:`CHECKS` lists, for every check, its stable code,
 its default :class:`Severity`, the section of the domain reference it comes
@@ -38,10 +39,13 @@ from iptkit._classify import (
     compare_focus,
 )
 from iptkit._course import RETURN_THRESHOLDS, EndReason, SessionRecord, TreatmentCourse
-from iptkit._errors import Issue, ValidationError
+from iptkit._errors import Issue, ScheduleError, ValidationError
 from iptkit._focus import FocusArea
+from iptkit._group import GroupCourse
 from iptkit._life_events import LifeEventKind
 from iptkit._protocol import Protocol, phase_lengths
+from iptkit._recurrence import zone_info
+from iptkit._schedule import _local_date
 from iptkit._sessions import SessionKind, SessionStatus
 from iptkit.measures import Score
 
@@ -341,6 +345,32 @@ class _Facts:
     def counted(self) -> dict[int, tuple[int, SessionRecord]]:
         """The record that spends each acute number (made-up misses left out)."""
         return {record.number: (index, record) for index, record in self.acute if record.counts}
+
+    @cached_property
+    def acute_days(self) -> dict[int, dt.date]:
+        """The local day of each acute number: the schedule's, else the records'.
+
+        Numbers neither holds come from the contract's plan, which is expanded
+        only here and only for a contract with amendments (rare in real data).
+        """
+        course = self.course
+        days: dict[int, dt.date] = {}
+        contract = course.contract
+        if contract is not None and contract.amendments:
+            try:
+                starts = contract._starts(
+                    max([contract.sessions.total, *(a.new_total for a in contract.amendments)])
+                )
+            except ScheduleError:
+                starts = ()
+            days.update((n, start.date()) for n, start in enumerate(starts, 1))
+        for _, record in self.counted.values():
+            days[record.number] = record.starts_at.date()
+        if course.schedule is not None:
+            info = zone_info(course.schedule.zone)
+            for session in course.schedule.acute:
+                days[session.number] = _local_date(session.starts_at, info)
+        return days
 
     @property
     def total(self) -> int | None:
@@ -945,6 +975,31 @@ def _amendment_beyond_protocol(facts: _Facts) -> Iterator[tuple[str, str]]:
 
 
 @_check(
+    "amended_in_termination",
+    _W,
+    "§6, §8.6",
+    "An amendment changes the acute total once the termination phase has begun; the "
+    "manuals advise keeping to the contract and offering another treatment instead.",
+)
+def _amended_in_termination(facts: _Facts) -> Iterator[tuple[str, str]]:
+    contract = facts.course.contract
+    if contract is None or not contract.amendments:
+        return
+    days = facts.acute_days
+    in_force = contract.sessions.total
+    for index, amendment in enumerate(contract.amendments):
+        first_termination = in_force - phase_lengths(in_force, contract.protocol)[2] + 1
+        day = days.get(first_termination)
+        if day is not None and amendment.agreed_on >= day:
+            yield (
+                f"$.contract.amendments[{index}].agreed_on",
+                "An amendment is agreed on or after the day of the first termination-phase "
+                "session under the total it changes.",
+            )
+        in_force = amendment.new_total
+
+
+@_check(
     "minutes_outside_protocol",
     _W,
     "§4",
@@ -1305,15 +1360,104 @@ def _missed_beyond_policy(facts: _Facts) -> Iterator[tuple[str, str]]:
             if missed == allowed + 1:
                 yield (
                     f"$.sessions[{index}]",
-                    f"With session {record.label}, more acute sessions have been missed than "
-                    "the contract allows before the course is reviewed.",
+                    "With this session, more acute sessions have been missed than the "
+                    "contract allows before the course is reviewed.",
                 )
                 return
 
 
+# --------------------------------------------------------------------------
+# Closed groups
+# --------------------------------------------------------------------------
+#
+# A group course is checked by checks of its own, registered here: they read
+# the group's schedule and each member's attendance, never a course's records.
+
+
+class _GroupFacts:
+    """What the group checks need to know about one group course, each computed at most once."""
+
+    def __init__(self, group: GroupCourse, protocol: Protocol, config: CheckConfig) -> None:
+        self.group = group
+        self.protocol = protocol
+        self.config = config
+
+    @cached_property
+    def held_days(self) -> list[tuple[int, dt.date]]:
+        """Number and local day of each group session the schedule marks as held."""
+        group = self.group
+        return [(s.number, group.local_day(s.starts_at)) for s in group.held]
+
+
+_GroupCheck = Callable[[_GroupFacts], Iterator[tuple[str, str]]]
+_GROUP_REGISTRY: list[tuple[CheckInfo, _GroupCheck]] = []
+
+
+def _group_check(
+    code: str, severity: Severity, source: str, description: str
+) -> Callable[[_GroupCheck], _GroupCheck]:
+    """Register a check of group courses under ``code``."""
+
+    def register(function: _GroupCheck) -> _GroupCheck:
+        _GROUP_REGISTRY.append((CheckInfo(code, severity, source, description), function))
+        return function
+
+    return register
+
+
+@_group_check(
+    "member_missed_too_many",
+    _W,
+    "§6, §4",
+    "A member of a closed group missed more group sessions than the group's contract allows "
+    "before a review (its contingency policy's max_missed).",
+)
+def _member_missed_too_many(facts: _GroupFacts) -> Iterator[tuple[str, str]]:
+    contract = facts.group.contract
+    if contract is None or contract.contingency.max_missed is None:
+        return
+    allowed = contract.contingency.max_missed
+    for index, member in enumerate(facts.group.members):
+        missed = 0
+        for row_index, row in enumerate(member.attendance):
+            if row.number == 0 or row.status not in _MISSED_BY_PATIENT:
+                continue  # the pre-group meeting is not a group session
+            missed += 1
+            if missed == allowed + 1:
+                yield (
+                    f"$.members[{index}].attendance[{row_index}]",
+                    "With this group session, the member has missed more group sessions than "
+                    "the group's contract allows before a review.",
+                )
+                break
+
+
+@_group_check(
+    "member_attendance_missing",
+    _W,
+    "§4",
+    "A group session the schedule marks as held has no attendance row for a member who had "
+    "not left the group by then; one finding per member.",
+)
+def _member_attendance_missing(facts: _GroupFacts) -> Iterator[tuple[str, str]]:
+    held = facts.held_days
+    if not held:
+        return
+    for index, member in enumerate(facts.group.members):
+        recorded = {row.number for row in member.attendance}
+        left = member.left_on
+        if any(n not in recorded and (left is None or day <= left) for n, day in held):
+            yield (
+                f"$.members[{index}].attendance",
+                "The member has no attendance recorded for one or more group sessions the "
+                "schedule marks as held, although the member had not left the group by then.",
+            )
+
+
 #: Every check :func:`check` runs, as :class:`CheckInfo` records, grouped as in §8 of
-#: the domain reference.  Codes are stable; new checks may be added.
-CHECKS: tuple[CheckInfo, ...] = tuple(info for info, _ in _REGISTRY)
+#: the domain reference, then the checks of closed groups.  Codes are stable; new
+#: checks may be added.
+CHECKS: tuple[CheckInfo, ...] = tuple(info for info, _ in [*_REGISTRY, *_GROUP_REGISTRY])
 _INFO_BY_CODE = {info.code: info for info in CHECKS}
 
 
@@ -1325,17 +1469,19 @@ _DEFAULT_CONFIG = CheckConfig()
 
 
 def check(
-    course: TreatmentCourse,
+    course: TreatmentCourse | GroupCourse,
     *,
     protocol: Protocol | None = None,
     config: CheckConfig | None = None,
 ) -> tuple[Finding, ...]:
-    """Return the protocol departures found in a treatment course.
+    """Return the protocol departures found in a treatment course or a closed group.
 
     Never raises on a valid course: departures are findings, not errors
     (design note "Invariants versus findings").  Checks whose deadline has
     not come yet (the end of the initial phase, the end of acute treatment)
-    report nothing until it has passed.
+    report nothing until it has passed.  A :class:`~iptkit.GroupCourse` gets
+    the checks of closed groups (``member_missed_too_many``,
+    ``member_attendance_missing``); a treatment course all the others.
 
     >>> import datetime as dt
     >>> from zoneinfo import ZoneInfo
@@ -1362,7 +1508,7 @@ def check(
     ()
 
     Args:
-        course: the course to check.
+        course: the treatment course or group course to check.
         protocol: the protocol to judge the course against; ``None`` for the
             course's own (``course.protocol``).
         config: which checks run, their severities and thresholds; ``None``
@@ -1376,8 +1522,9 @@ def check(
             ``$.course``, ``$.protocol`` or ``$.config``).
     """
     issues: list[Issue] = []
-    if not isinstance(course, TreatmentCourse):
-        issues.append(Issue("$.course", "wrong_type", "Expected a treatment course.", course))
+    if not isinstance(course, (TreatmentCourse, GroupCourse)):
+        message = "Expected a treatment course or a group course."
+        issues.append(Issue("$.course", "wrong_type", message, course))
     if protocol is not None and not isinstance(protocol, Protocol):
         issues.append(Issue("$.protocol", "wrong_type", "Expected a protocol.", protocol))
     if config is not None and not isinstance(config, CheckConfig):
@@ -1385,6 +1532,9 @@ def check(
     if issues:
         raise ValidationError(issues)
     settings = config if config is not None else _DEFAULT_CONFIG
+    if isinstance(course, GroupCourse):
+        judged = protocol if protocol is not None else course.protocol
+        return _group_findings(_GroupFacts(course, judged, settings), settings)
     facts = _Facts(course, protocol if protocol is not None else course.protocol, settings)
     found: list[Finding] = []
     for info, function in _REGISTRY:
@@ -1394,5 +1544,17 @@ def check(
         found.extend(
             Finding(severity, info.code, path, message) for path, message in function(facts)
         )
+    found.sort(key=lambda finding: finding.sort_key)
+    return tuple(found)
+
+
+def _group_findings(facts: _GroupFacts, settings: CheckConfig) -> tuple[Finding, ...]:
+    """Run the checks of closed groups; the findings sorted as :func:`check` sorts them."""
+    found = [
+        Finding(settings.severity(info.code), info.code, path, message)
+        for info, function in _GROUP_REGISTRY
+        if info.code not in settings.disabled
+        for path, message in function(facts)
+    ]
     found.sort(key=lambda finding: finding.sort_key)
     return tuple(found)

@@ -4,8 +4,9 @@ Domain reference §6: the contract fixes, at the outset, the number, length
 and frequency of sessions, and with them the end date; the agreed focus
 areas; the roles and obligations of each side; the rules of conduct; and
 what happens when a session is missed.  Changes are explicit amendments
-(§6 "Changes and extensions"), agreed only before the termination phase
-begins (session-numbering rule 5).  Further work after acute treatment is a
+(§6 "Changes and extensions"), which the manuals advise agreeing before the
+termination phase begins; one agreed later is reported as a finding, not
+refused (session-numbering rule 5).  Further work after acute treatment is a
 new contract: a :class:`MaintenanceAgreement`, whose sessions are numbered
 M1..Mk on their own (rule 6).
 
@@ -37,10 +38,15 @@ from iptkit._protocol import (
     Frequency,
     Phase,
     Protocol,
-    phase_lengths,
     phase_of,
 )
-from iptkit._recurrence import recurrence_starts, zone_info
+from iptkit._recurrence import (
+    MonthlyBy,
+    days_in_order,
+    no_day_twice,
+    recurrence_starts,
+    zone_info,
+)
 
 __all__ = [
     "MAX_ACUTE_SESSIONS",
@@ -207,8 +213,13 @@ class ContingencyPolicy:
     excluded_dates: tuple[dt.date, ...] = field(
         default=(),
         max_len=1000,
-        doc="Days on which no session takes place (holidays, absence), in date order.",
-        rules=[in_date_order("Excluded dates", unique=True)],
+        doc=(
+            "Days on which no session takes place (holidays, absence), none twice; taken in "
+            "any order and stored in date order, from code and from JSON alike, so that both "
+            "give the same value (a set of days has no order of its own to keep)."
+        ),
+        rules=[no_day_twice],
+        canonical=days_in_order,
     )
 
 
@@ -216,8 +227,9 @@ class ContingencyPolicy:
 class Amendment:
     """An explicit change of the contracted acute total (an extension or a cut).
 
-    Domain reference §6: any change must be renegotiated explicitly; rule 5
-    allows it only before the first termination-phase session.
+    Domain reference §6: any change must be renegotiated explicitly.  Rule 5:
+    a schedule refuses one agreed after its last acute session; one agreed
+    once the termination phase has begun is a finding.
     """
 
     agreed_on: dt.date = field(doc="The day the change was agreed.")
@@ -446,9 +458,6 @@ class TreatmentContract:
 
         in_force = self.sessions.total
         for amendment in self.amendments:
-            termination = phase_lengths(in_force, self.protocol)[2]
-            if amendment.agreed_on >= earliest(in_force - termination + 1):
-                return False
             if amendment.new_total < most_elapsed(amendment.agreed_on, in_force):
                 return False
             in_force = amendment.new_total
@@ -468,17 +477,16 @@ class TreatmentContract:
             )
 
     def _amendment_issues(self, days: list[dt.date]) -> Iterator[Issue]:
-        """Rule 5 and the elapsed-sessions rule, judged on the planned dates."""
+        """The elapsed-sessions rule, judged on the planned dates.
+
+        Rule 5's dates are not judged here: made-up misses and moved sessions
+        push the real end past the planned one, and only a schedule knows
+        them.  A :class:`~iptkit.Schedule` refuses an amendment agreed after
+        its last acute session (``amended_after_end``); one agreed once the
+        termination phase has begun is a finding (``amended_in_termination``).
+        """
         in_force = self.sessions.total
         for index, amendment in enumerate(self.amendments):
-            termination = phase_lengths(in_force, self.protocol)[2]
-            first_termination_day = days[in_force - termination]
-            if amendment.agreed_on >= first_termination_day:
-                yield Issue(
-                    f"$.amendments[{index}].agreed_on",
-                    "amended_in_termination",
-                    "The total can only be changed before the first termination-phase session.",
-                )
             elapsed = bisect.bisect_left(days, amendment.agreed_on, hi=in_force)
             if amendment.new_total < elapsed:
                 yield Issue(
@@ -519,6 +527,10 @@ class MaintenanceAgreement:
     fixed number of sessions (``count``) or up to a date (``until``): exactly
     one of the two.
 
+    Monthly sessions keep the weekday and week of the month of M1 by default
+    (``monthly_by``): from Monday 13 July 2026, the second Monday of each
+    month.
+
     >>> import datetime as dt
     >>> from zoneinfo import ZoneInfo
     >>> agreement = MaintenanceAgreement(
@@ -529,11 +541,22 @@ class MaintenanceAgreement:
     ...     until=dt.date(2026, 12, 31),
     ... )
     >>> [start.date().isoformat() for start in agreement.session_starts()][-2:]
+    ['2026-11-09', '2026-12-14']
+    >>> from iptkit import evolve
+    >>> by_day = evolve(agreement, monthly_by=MonthlyBy.DAY_OF_MONTH)
+    >>> [start.date().isoformat() for start in by_day.session_starts()][-2:]
     ['2026-11-13', '2026-12-13']
     """
 
     agreed_on: dt.date = field(doc="The day the agreement was made.")
     frequency: Frequency = field(default=Frequency.MONTHLY, doc="How often sessions take place.")
+    monthly_by: MonthlyBy = field(
+        default=MonthlyBy.WEEKDAY,
+        doc=(
+            "For monthly sessions only: the weekday and week of the month of M1 (the last such "
+            "weekday when M1 falls in a fifth week), or its day of the month."
+        ),
+    )
     minutes: int = field(ge=1, le=480, doc="Length of a session in minutes.")
     first_session: dt.datetime = field(
         doc="Start of maintenance session M1.", rules=[_first_session_in_range]
@@ -600,7 +623,11 @@ class MaintenanceAgreement:
         """Return the planned start of sessions M1..Mk, in the agreement's zone."""
         if self.count is not None:
             return recurrence_starts(
-                self.first_session, self.count, zone=self.zone, frequency=self.frequency
+                self.first_session,
+                self.count,
+                zone=self.zone,
+                frequency=self.frequency,
+                monthly_by=self.monthly_by,
             )
         assert self.until is not None  # an invariant: exactly one of count and until
         span = (self.until - self.first_local_date).days
@@ -609,5 +636,6 @@ class MaintenanceAgreement:
             _slot_bound(self.frequency, span),
             zone=self.zone,
             frequency=self.frequency,
+            monthly_by=self.monthly_by,
         )
         return tuple(start for start in starts if start.date() <= self.until)

@@ -471,7 +471,8 @@ GAD7 = Instrument(
     ),
     loinc_panel="69737-5",
     loinc_total="70274-6",
-    loinc_items=(None, None, "69733-4", "69734-2", "69735-9", "69689-8", "69736-7"),
+    # Items 1 and 2 as the PHQ-SADS panel (LOINC 69729-2) lists them.
+    loinc_items=("69725-0", "68509-9", "69733-4", "69734-2", "69735-9", "69689-8", "69736-7"),
     remission_at_most=4,
     remission_source=(
         "convention: a total in the minimal band (4 or less); the reference names no "

@@ -14,9 +14,11 @@ Values are taken as they are, with two exceptions, both stored in the form
 JSON reads back so that ``load(type(x), dump(x)) == x``: a whole number given
 for a decimal (``float``) field is stored as the ``float`` of the same value
 (one that no ``float`` holds exactly is refused), and a datetime is stored with
-its fixed UTC offset instead of its zone's rules.  Nothing else is converted: a
-list where a tuple is expected, or text where an enumeration member is
-expected, is refused with a message saying what to pass instead.
+its fixed UTC offset instead of its zone's rules.  A field may declare one
+canonical form of its own (``field(canonical=...)``: excluded dates are
+stored sorted).  Nothing else is converted: a list where a tuple is expected,
+or text where an enumeration member is expected, is refused with a message
+saying what to pass instead.
 
 A field's own rules beyond its bounds (a valid time zone name, no item
 listed twice, dated items in date order) are declared with the field:
@@ -80,6 +82,7 @@ __all__ = [
     "field_specs",
     "is_model",
     "model",
+    "use_pydantic_hooks",
 ]
 
 T = TypeVar("T")
@@ -124,6 +127,7 @@ class Constraints:
     private: bool = False
     doc: str | None = None
     rules: tuple[FieldRule, ...] = ()
+    canonical: Callable[[Any], Any] | None = None
 
 
 def field(
@@ -138,6 +142,7 @@ def field(
     private: bool = False,
     doc: str | None = None,
     rules: Iterable[FieldRule] = (),
+    canonical: Callable[[Any], Any] | None = None,
 ) -> Any:
     """Declare a model field with optional constraints.
 
@@ -168,8 +173,16 @@ def field(
         rules: the field's own further rules (:data:`FieldRule`), run once
             its value has the right type and is within its bounds, whatever
             the other fields hold.
+        canonical: the one form a value is stored in, for a field whose
+            values have several spellings of one meaning (a set of days given
+            in any order, stored sorted).  Given a value that passed the
+            field's checks (never ``None``), it returns the value to store:
+            the same object when it is already in that form.  It runs when
+            an object is built, so in code and from JSON alike.
     """
-    constraints = Constraints(ge, le, min_len, max_len, pattern, private, doc, tuple(rules))
+    constraints = Constraints(
+        ge, le, min_len, max_len, pattern, private, doc, tuple(rules), canonical
+    )
     if factory is not None:
         return attrs.field(factory=factory, repr=not private, metadata={_META_KEY: constraints})
     return attrs.field(default=default, repr=not private, metadata={_META_KEY: constraints})
@@ -778,6 +791,17 @@ def _fixer(shape: TypeShape) -> _Fix | None:
     return None
 
 
+def _then_canonical(fix: _Fix | None, canonical: _Fix) -> _Fix:
+    """``fix`` (if any), then a field's own ``canonical`` form (see :func:`field`)."""
+
+    def fix_canonical(value: Any) -> Any:
+        if value is None:
+            return value
+        return canonical(value if fix is None else fix(value))
+
+    return fix_canonical
+
+
 # --------------------------------------------------------------------------
 # What runs when an object is built
 # --------------------------------------------------------------------------
@@ -795,6 +819,9 @@ def _plan(cls: type) -> _Plan:
         fixes = []
         for spec in field_specs(cls):
             fix = _fixer(spec.shape)
+            canonical = spec.constraints.canonical
+            if canonical is not None:
+                fix = _then_canonical(fix, canonical)
             if fix is not None:
                 fixes.append((spec.name, fix))
         plan = (_compile_fast(cls), tuple(fixes))
@@ -980,6 +1007,9 @@ def _install_init(cls: type, *, kw_only: bool) -> None:
     }
     params: list[str] = []
     sets: list[str] = []
+    # A default made from the object (``Factory(..., takes_self=True)``) is set
+    # after every other field, so it may depend on any field given.
+    later: list[str] = []
     for index, f in enumerate(attrs.fields(cls)):
         arg = f.alias
         value = arg
@@ -998,7 +1028,9 @@ def _install_init(cls: type, *, kw_only: bool) -> None:
             default = "_M"
             value = f"({arg} if {arg} is not _M else _d{index})"
         params.append(f"{arg}={default}")
-        sets.append(f"    _setattr({f.name!r}, {value})")
+        takes_self = isinstance(f.default, attrs.Factory) and f.default.takes_self  # type: ignore[arg-type]
+        (later if takes_self else sets).append(f"    _setattr({f.name!r}, {value})")
+    sets += later
     args = [f.alias for f in attrs.fields(cls)]
     if kw_only:
         signature = ", ".join(["self", "*_args", *params, "**_extra"])
@@ -1031,6 +1063,40 @@ def _install_init(cls: type, *, kw_only: bool) -> None:
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__doc__ = original.__doc__
     cls.__init__ = init  # type: ignore[misc]
+
+
+# --------------------------------------------------------------------------
+# pydantic hooks
+# --------------------------------------------------------------------------
+
+#: The functions behind every model's pydantic hooks, by hook name.  The io
+#: wing (``iptkit._io._pydantic``) sets them when iptkit is imported (any
+#: import of an iptkit module imports iptkit first): a model module never
+#: imports the io wing, and nothing here imports pydantic.
+_PYDANTIC_HOOKS: dict[str, Callable[..., Any]] = {}
+
+
+def use_pydantic_hooks(
+    core_schema: Callable[[type, Any, Any], Any], json_schema: Callable[[type, Any, Any], Any]
+) -> None:
+    """Set what a model answers when pydantic asks for its core schema and its JSON Schema.
+
+    Each function gets the model class and pydantic's two arguments.  They
+    run only when pydantic calls a model's hooks (``TypeAdapter(Model)``, a
+    pydantic field of a model type), so pydantic is imported then, if ever.
+    """
+    _PYDANTIC_HOOKS["core_schema"] = core_schema
+    _PYDANTIC_HOOKS["json_schema"] = json_schema
+
+
+def _get_pydantic_core_schema(cls: type, source: Any, handler: Any) -> Any:
+    """pydantic's hook: validation by :func:`iptkit.load`, serialization by :func:`iptkit.dump`."""
+    return _PYDANTIC_HOOKS["core_schema"](cls, source, handler)
+
+
+def _get_pydantic_json_schema(cls: type, core_schema: Any, handler: Any) -> Any:
+    """pydantic's hook: the schema of :func:`iptkit.json_schema`, definitions placed by pydantic."""
+    return _PYDANTIC_HOOKS["json_schema"](cls, core_schema, handler)
 
 
 @typing.overload
@@ -1070,6 +1136,9 @@ def model(
         document: for a class stored as a top-level JSON document, its
             document kind; the codec then writes and checks
             ``schema_version``.
+
+    The class is also a pydantic type (see :func:`use_pydantic_hooks`): its
+    pydantic hooks cost nothing until pydantic calls them.
     """
 
     def wrap(cls: type[T]) -> type[T]:
@@ -1086,6 +1155,15 @@ def model(
         built.__iptkit_namespace__ = (  # type: ignore[attr-defined]
             vars(module) if module is not None else None
         )
+        # A pydantic type too (TypeAdapter, FastAPI bodies), unless the class says otherwise.
+        if "__get_pydantic_core_schema__" not in cls.__dict__:
+            built.__get_pydantic_core_schema__ = classmethod(  # type: ignore[attr-defined]
+                _get_pydantic_core_schema
+            )
+        if "__get_pydantic_json_schema__" not in cls.__dict__:
+            built.__get_pydantic_json_schema__ = classmethod(  # type: ignore[attr-defined]
+                _get_pydantic_json_schema
+            )
         return built
 
     if cls is not None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, Literal
 
 from iptkit._contract import (
     MAX_ACUTE_SESSIONS,
@@ -40,15 +40,25 @@ from iptkit._contract import (
 )
 from iptkit._errors import Issue, ScheduleError, ValidationError
 from iptkit._model import check_fields, evolve, field, model
-from iptkit._ordering import in_date_order
 from iptkit._protocol import (
     MIN_ACUTE_SESSIONS,
     STANDARD,
+    Format,
     Frequency,
     Phase,
     Protocol,
 )
-from iptkit._recurrence import recurrence_starts, slot_before, slots_after, zone_info
+from iptkit._recurrence import (
+    MonthlyBy,
+    days_in_order,
+    in_zone,
+    next_anchor,
+    no_day_twice,
+    recurrence_starts,
+    slot_before,
+    slots_after,
+    zone_info,
+)
 from iptkit._sessions import (
     SessionKind,
     SessionStatus,
@@ -120,11 +130,22 @@ class MaintenancePlan:
     """The terms of a block of maintenance sessions (rule 6).
 
     Domain reference §3.3: maintenance is usually monthly, and is a separate
-    agreement made after the acute course.
+    agreement made after the acute course.  A monthly block keeps the weekday
+    and week of the month of its first slot ("the second Tuesday"), or, with
+    ``monthly_by`` set to :attr:`~iptkit.MonthlyBy.DAY_OF_MONTH`, its day of
+    the month.  A session that would fall on an excluded day moves to the
+    next allowed day of that rule (a week later, or the next day).
     """
 
     first_start: dt.datetime = field(doc="Start of the block's first slot (aware).")
     frequency: Frequency = field(default=Frequency.MONTHLY, doc="How often sessions recur.")
+    monthly_by: MonthlyBy = field(
+        default=MonthlyBy.WEEKDAY,
+        doc=(
+            "For monthly sessions only: the weekday and week of the month of the first slot "
+            "(the last such weekday when it falls in a fifth week), or its day of the month."
+        ),
+    )
     minutes: int = field(ge=1, le=480, doc="Length of a session in minutes.")
     count: int = field(ge=1, le=MAX_MAINTENANCE_SESSIONS, doc="How many sessions are agreed.")
     agreed_on: dt.date | None = field(default=None, doc="The day the block was agreed.")
@@ -201,8 +222,13 @@ class Schedule:
     exclude: tuple[dt.date, ...] = field(
         default=(),
         max_len=1000,
-        doc="Days in the zone on which no session falls, in order.",
-        rules=[in_date_order("Excluded dates", unique=True)],
+        doc=(
+            "Days in the zone on which no session falls, none twice; taken in any order and "
+            "stored in date order, from code and from JSON alike, so that both give the same "
+            "value (a set of days has no order of its own to keep)."
+        ),
+        rules=[no_day_twice],
+        canonical=days_in_order,
     )
     missed_policy: MissedSessionPolicy | None = field(
         default=None,
@@ -272,6 +298,27 @@ class Schedule:
         """
         return self.sessions[self._index(number, kind)]
 
+    def history(self, number: int, kind: SessionKind | None = None) -> tuple[ScheduledSession, ...]:
+        """Every row that has carried ``number``, in start order.
+
+        :meth:`session` gives the session that carries the number now; a
+        made-up miss (status missed or cancelled, ``made_up`` set) keeps the
+        number too and comes before it here.
+
+        Raises:
+            ValidationError: there is no such session (``unknown_session``).
+
+        >>> import datetime as dt
+        >>> from iptkit import plan_sessions
+        >>> plan = plan_sessions(dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone.utc), 8, zone="UTC")
+        >>> [(s.status.value, s.made_up) for s in plan.miss(4, make_up=True).history(4)]
+        [('missed', True), ('planned', False)]
+        """
+        current = self.sessions[self._index(number, kind)]
+        return tuple(
+            s for s in self.sessions if s.kind is current.kind and s.number == current.number
+        )
+
     def _index(self, number: int, kind: SessionKind | None) -> int:
         if type(number) is not int:
             raise ValidationError.single(
@@ -296,6 +343,7 @@ class Schedule:
         contract: TreatmentContract,
         *,
         maintenance: MaintenanceAgreement | None = None,
+        if_first_excluded: Literal["refuse", "move"] = "refuse",
     ) -> Schedule:
         """Plan the sessions a treatment contract sets out.
 
@@ -304,9 +352,19 @@ class Schedule:
         from the contract's contingency policy.  A maintenance agreement, if
         given, adds its sessions after the acute course.
 
+        Args:
+            contract: the treatment contract.
+            maintenance: a maintenance agreement to add after the course.
+            if_first_excluded: what to do when the first session falls on
+                one of the contract's excluded dates: ``"refuse"`` (the
+                default) or ``"move"`` it to the next allowed slot, as for
+                :func:`plan_sessions`.
+
         Raises:
-            ValidationError: the maintenance agreement is in another zone, or
-                starts before the acute course ends.
+            ValidationError: the first session falls on an excluded date
+                (``first_session_excluded``, at ``$.sessions.first_session``);
+                the maintenance agreement is in another zone, or starts
+                before the acute course ends.
             ScheduleError: the sessions do not fit in ten years.
 
         >>> import datetime as dt
@@ -329,16 +387,29 @@ class Schedule:
         (16, 'made_up')
         """
         terms = contract.sessions
-        planned = plan_sessions(
-            terms.first_session,
-            contract.total,
-            zone=terms.zone,
-            frequency=terms.frequency,
-            exclude=contract.contingency.excluded_dates,
-            protocol=contract.protocol,
-            minutes=terms.minutes,
-            missed_policy=contract.contingency.missed,
-        )
+        try:
+            planned = plan_sessions(
+                terms.first_session,
+                contract.total,
+                zone=terms.zone,
+                frequency=terms.frequency,
+                exclude=contract.contingency.excluded_dates,
+                protocol=contract.protocol,
+                minutes=terms.minutes,
+                missed_policy=contract.contingency.missed,
+                if_first_excluded=if_first_excluded,
+            )
+        except ValidationError as exc:
+            # The contract's own path for its first session.
+            raise ValidationError(
+                Issue(
+                    i.path.replace("$.first_start", "$.sessions.first_session", 1),
+                    i.code,
+                    i.message,
+                    i.input,
+                )
+                for i in exc.issues
+            ) from None
         schedule = planned._rebuilt(
             planned.sessions, contracted_total=terms.total, amendments=contract.amendments
         )
@@ -358,10 +429,8 @@ class Schedule:
             kind: its kind; by default pre-treatment for 0, acute otherwise.
 
         Raises:
-            ValidationError: no such session (``unknown_session``), it is not
-                planned (``already_resolved``), or it would be a held
-                termination session dated before an amendment
-                (``amended_after_termination``).
+            ValidationError: no such session (``unknown_session``) or it is
+                not planned (``already_resolved``).
         """
         index = self._planned_index(number, kind)
         sessions = list(self.sessions)
@@ -373,6 +442,7 @@ class Schedule:
         number: int,
         *,
         make_up: bool | None = None,
+        make_up_at: dt.datetime | None = None,
         kind: SessionKind | None = None,
     ) -> Schedule:
         """Record that the patient missed session ``number`` (rule 4).
@@ -384,7 +454,20 @@ class Schedule:
                 :attr:`sessions` marked ``made_up``, and its number and every
                 later one of the same kind move one slot on (the end moves
                 one slot later).  By default the schedule's :attr:`missed_policy`.
+            make_up_at: book the make-up at this time instead (an aware
+                datetime, e.g. later the same week): the missed session stays
+                marked ``made_up`` and a session with its number is added at
+                ``make_up_at``; every other session keeps its time.  It must
+                fall after the missed session and before the next one, on a
+                day that is not excluded.  Implies ``make_up=True``.
             kind: its kind; by default pre-treatment for 0, acute otherwise.
+
+        A schedule of a group protocol (:attr:`Protocol.format` ``group``)
+        is the group's calendar and follows the closed-group rule: a group
+        session that falls through counts unless the whole group meets again
+        at a time booked with ``make_up_at``; later sessions never shift.  A
+        member's absence is recorded on the member (:class:`~iptkit.GroupCourse`),
+        not here.
 
         Raises:
             ValidationError: no such session (``unknown_session``); it is not
@@ -392,7 +475,12 @@ class Schedule:
                 missed-session policy (``against_missed_policy``) or is needed
                 (``missed_policy_needed``); a later session is already held or
                 missed (``later_session_resolved``); a pre-treatment contact
-                cannot be made up (``cannot_make_up``).
+                cannot be made up (``cannot_make_up``); a group session would
+                shift the later ones (``group_session_shifted``);
+                ``make_up_at`` is given with ``make_up=False``
+                (``make_up_conflict``), is naive (``naive_datetime``), on an
+                excluded date (``excluded_date``) or not between the missed
+                session and the next one (``start_order``).
             ScheduleError: the replacement slot would fall after maintenance
                 has begun, or does not fit in ten years.
 
@@ -404,14 +492,21 @@ class Schedule:
         True
         >>> (plan.miss(3, make_up=True).end - plan.end).days
         7
+        >>> later = dt.datetime(2026, 3, 18, 15, tzinfo=dt.timezone.utc)
+        >>> booked = plan.miss(3, make_up_at=later)
+        >>> booked.end == plan.end, booked.session(3).starts_at.day
+        (True, 18)
+        >>> booked.session(4) == plan.session(4)
+        True
         """
-        return self._miss(number, make_up, kind, SessionStatus.MISSED)
+        return self._miss(number, make_up, kind, SessionStatus.MISSED, make_up_at)
 
     def cancel(
         self,
         number: int,
         *,
         make_up: bool | None = None,
+        make_up_at: dt.datetime | None = None,
         kind: SessionKind | None = None,
         by_therapist: bool = False,
     ) -> Schedule:
@@ -431,7 +526,7 @@ class Schedule:
             if by_therapist
             else SessionStatus.CANCELLED_BY_PATIENT
         )
-        return self._miss(number, make_up, kind, status)
+        return self._miss(number, make_up, kind, status, make_up_at)
 
     def _miss(
         self,
@@ -439,6 +534,7 @@ class Schedule:
         make_up: bool | None,
         kind: SessionKind | None,
         status: SessionStatus,
+        make_up_at: dt.datetime | None = None,
     ) -> Schedule:
         index = self._planned_index(number, kind)
         target = self.sessions[index]
@@ -446,6 +542,25 @@ class Schedule:
             raise ValidationError.single(
                 "$.make_up", "wrong_type", "Expected true or false.", make_up
             )
+        if make_up_at is not None:
+            if make_up is False:
+                raise ValidationError.single(
+                    "$.make_up_at",
+                    "make_up_conflict",
+                    "A make-up time is given for a missed session that is not made up.",
+                )
+            make_up = True
+        group = self.protocol.format is Format.GROUP and target.kind is SessionKind.ACUTE
+        if group:
+            # The closed-group rule: the group's calendar never shifts.
+            if make_up and make_up_at is None:
+                raise ValidationError.single(
+                    "$.make_up",
+                    "group_session_shifted",
+                    "A group session is not made up by moving the later ones: book the "
+                    "group's make-up with make_up_at, or record an individual contact.",
+                )
+            make_up = make_up_at is not None
         if target.kind is SessionKind.PRE_TREATMENT:
             # The pre-treatment contact spends no acute number: it always counts.
             if make_up:
@@ -463,8 +578,10 @@ class Schedule:
                     "Say whether the missed session is made up: the schedule has no policy.",
                 )
             make_up = self.missed_policy is MissedSessionPolicy.MADE_UP
-        elif self.missed_policy is not None and make_up != (
-            self.missed_policy is MissedSessionPolicy.MADE_UP
+        elif (
+            not group
+            and self.missed_policy is not None
+            and make_up != (self.missed_policy is MissedSessionPolicy.MADE_UP)
         ):
             raise ValidationError.single(
                 "$.make_up",
@@ -475,6 +592,8 @@ class Schedule:
             sessions = list(self.sessions)
             sessions[index] = evolve(target, status=status)
             return evolve(self, sessions=tuple(sessions))
+        if make_up_at is not None:
+            return self._made_up_at(index, status, make_up_at)
         same = [i for i, s in enumerate(self.sessions) if s.kind is target.kind]
         later = [i for i in same if self.sessions[i].number > target.number]
         for i in later:
@@ -497,21 +616,69 @@ class Schedule:
         sessions.append(evolve(target, status=status, made_up=True))
         return self._rebuilt(sessions)
 
+    def _made_up_at(self, index: int, status: SessionStatus, when: dt.datetime) -> Schedule:
+        """Session ``index`` fell through and is made up at ``when``; nothing else moves."""
+        target = self.sessions[index]
+        start = self._new_start(when, "$.make_up_at")
+        later = self.sessions[index + 1] if index + 1 < len(self.sessions) else None
+        if start <= target.starts_at or (later is not None and start >= later.starts_at):
+            raise ValidationError.single(
+                "$.make_up_at",
+                "start_order",
+                "A make-up must fall after the missed session and before the next one.",
+            )
+        if target.kind is SessionKind.ACUTE:
+            self._check_before_maintenance(start)
+        sessions = list(self.sessions)
+        sessions[index] = evolve(target, status=status, made_up=True)
+        sessions.insert(index + 1, evolve(target, starts_at=start))
+        return self._keeping_held_phases(self._rebuilt(sessions), "$.make_up_at")
+
+    def _new_start(self, when: Any, path: str) -> dt.datetime:
+        """``when`` in the schedule's zone, if it is an aware time on a day not excluded."""
+        if not isinstance(when, dt.datetime) or when.utcoffset() is None:
+            raise ValidationError.single(
+                path, "naive_datetime", "The time needs a time zone.", when
+            )
+        try:
+            start = when.astimezone(zone_info(self.zone))
+        except (OverflowError, ValueError):
+            raise ValidationError.single(
+                path, "out_of_range", "The time is outside the supported dates.", when
+            ) from None
+        if start.date() in self.exclude:
+            raise ValidationError.single(
+                path, "excluded_date", "No session may fall on an excluded date."
+            )
+        return start
+
     def _next_slot(self, kind: SessionKind) -> tuple[dt.datetime, int]:
         """The first free slot of ``kind``'s series after its last session or record."""
         times = [s.starts_at for s in self.sessions if s.kind is kind]
-        if kind is SessionKind.MAINTENANCE:
+        # The maintenance rule (weekday or day of the month, excluded slots moved).
+        monthly_by, maintenance = MonthlyBy.DAY_OF_MONTH, kind is SessionKind.MAINTENANCE
+        if maintenance:
             plan = self.maintenance[-1]
             anchor, frequency, minutes = plan.first_start, plan.frequency, plan.minutes
+            monthly_by = plan.monthly_by
         else:
             anchor, frequency, minutes = self.first_start, self.frequency, self.minutes
-        taken = {s.starts_at for s in self.sessions}
+        # In UTC: a slot in a daylight-saving fold never equals a time with a
+        # fixed offset (PEP 495), so the stored starts are compared as instants.
+        taken = {s.starts_at.astimezone(dt.UTC) for s in self.sessions}
         after = max(times)
         while True:
             (start,) = slots_after(
-                anchor, after, 1, zone=self.zone, frequency=frequency, exclude=self.exclude
+                anchor,
+                after,
+                1,
+                zone=self.zone,
+                frequency=frequency,
+                exclude=self.exclude,
+                monthly_by=monthly_by,
+                move_excluded=maintenance,
             )
-            if start not in taken:
+            if start.astimezone(dt.UTC) not in taken:
                 break
             after = start
         if kind is SessionKind.ACUTE:
@@ -556,20 +723,7 @@ class Schedule:
                 (``held_phase_changed``).
         """
         index = self._planned_index(number, kind)
-        if not isinstance(to, dt.datetime) or to.utcoffset() is None:
-            raise ValidationError.single(
-                "$.to", "naive_datetime", "The new start needs a time zone.", to
-            )
-        try:
-            moved = to.astimezone(zone_info(self.zone))
-        except (OverflowError, ValueError):
-            raise ValidationError.single(
-                "$.to", "out_of_range", "The new start is outside the supported dates.", to
-            ) from None
-        if moved.date() in self.exclude:
-            raise ValidationError.single(
-                "$.to", "excluded_date", "No session may fall on an excluded date."
-            )
+        moved = self._new_start(to, "$.to")
         before = self.sessions[index - 1].starts_at if index > 0 else None
         after = self.sessions[index + 1].starts_at if index + 1 < len(self.sessions) else None
         if (before is not None and moved <= before) or (after is not None and moved >= after):
@@ -586,9 +740,13 @@ class Schedule:
     def extend(self, new_total: int, *, on: dt.date, reason: str) -> Schedule:
         """Extend the acute course to ``new_total`` sessions by an amendment (rule 5).
 
-        Allowed only before a termination-phase session is held.  New
-        sessions follow the last acute one in the series; the phases of the
-        sessions not yet held are re-derived for the new total.
+        Allowed up to the day of the last acute session.  New sessions follow
+        the last acute one in the series; the phases of the sessions not yet
+        held are re-derived for the new total, and never fall behind a phase
+        already held: an extension agreed once the termination phase has
+        begun lengthens that phase.  The manuals advise against that, so
+        :func:`iptkit.check` reports it (``amended_in_termination``), but it
+        is not refused.
 
         Args:
             new_total: the new acute total, above the current one.
@@ -596,8 +754,8 @@ class Schedule:
             reason: why, in words (kept private).
 
         Raises:
-            ValidationError: a termination-phase session is held
-                (``termination_started``); ``new_total`` is not above the
+            ValidationError: ``on`` is after the last acute session
+                (``amended_after_end``); ``new_total`` is not above the
                 current total (``not_an_extension``); agreed on ``on``, it would
                 change the phase of a session already held
                 (``held_phase_changed``: sessions from ``on`` follow the new
@@ -617,13 +775,6 @@ class Schedule:
             raise ValidationError.single(
                 "$.new_total", "wrong_type", "Expected a whole number.", new_total
             )
-        for session in self.acute:
-            if session.status is SessionStatus.HELD and session.phase is Phase.TERMINATION:
-                raise ValidationError.single(
-                    "$",
-                    "termination_started",
-                    "The course can only be extended before a termination-phase session is held.",
-                )
         if new_total <= self.total:
             raise ValidationError.single(
                 "$.new_total",
@@ -638,6 +789,14 @@ class Schedule:
                 Issue(i.path.replace("$.agreed_on", "$.on"), i.code, i.message, i.input)
                 for i in exc.issues
             ) from None
+        last = _local_date(self.acute[-1].starts_at, zone_info(self.zone))
+        if on > last:
+            raise ValidationError.single(
+                "$.on",
+                "amended_after_end",
+                "The total can only change up to the day of the last acute session.",
+                on,
+            )
         starts = slots_after(
             self.first_start,
             max(s.starts_at for s in self.sessions if s.kind is SessionKind.ACUTE),
@@ -668,20 +827,32 @@ class Schedule:
         first_start: dt.datetime | None = None,
         minutes: int | None = None,
         agreed_on: dt.date | None = None,
+        monthly_by: MonthlyBy = MonthlyBy.WEEKDAY,
     ) -> Schedule:
         """Add ``count`` maintenance sessions after every other session (rule 6).
 
         They are numbered on from the last maintenance session (M1..Mk for
-        the first block) and skip excluded dates.
+        the first block).  A monthly block keeps the weekday and week of the
+        month of its first slot ("the second Tuesday"; from a fifth week, "the
+        last Friday"), or its day of the month.  A monthly session that would
+        fall on an excluded day moves to the next allowed day of that rule:
+        the same weekday a week later, or the next day (one that would move
+        as far as the next month's slot takes that slot, and the block runs a
+        month longer); a session of another frequency on an excluded day is
+        dropped and the block runs one slot longer.
 
         Args:
             count: how many sessions.
             frequency: how often they recur (monthly by default, domain
                 reference §3.3).
-            first_start: start of the first one; by default one ``frequency``
-                step after the last session.
+            first_start: start of the first slot; by default one ``frequency``
+                step after the last session (for a monthly block, by
+                ``monthly_by`` from that session).
             minutes: length of a session; by default that of acute sessions.
             agreed_on: the day the maintenance was agreed.
+            monthly_by: for a monthly block only: :attr:`MonthlyBy.WEEKDAY
+                <iptkit.MonthlyBy.WEEKDAY>` (the default) or
+                :attr:`MonthlyBy.DAY_OF_MONTH <iptkit.MonthlyBy.DAY_OF_MONTH>`.
 
         Raises:
             ValidationError: ``first_start`` is not after the last session
@@ -689,14 +860,23 @@ class Schedule:
             ScheduleError: the sessions do not fit in ten years.
 
         >>> import datetime as dt
-        >>> from iptkit import plan_sessions
+        >>> from iptkit import MonthlyBy, plan_sessions
         >>> first = dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone.utc)
-        >>> plan = plan_sessions(first, 8, zone="UTC").add_maintenance(3)
-        >>> [(s.label, s.starts_at.date().isoformat()) for s in plan.maintenance_sessions]
-        [('M1', '2026-05-20'), ('M2', '2026-06-20'), ('M3', '2026-07-20')]
+        >>> plan = plan_sessions(first, 8, zone="UTC")  # the last on Monday 2026-04-20
+        >>> kept = plan.add_maintenance(3)  # the third Monday of each month
+        >>> [(s.label, s.starts_at.date().isoformat()) for s in kept.maintenance_sessions]
+        [('M1', '2026-05-18'), ('M2', '2026-06-15'), ('M3', '2026-07-20')]
+        >>> by_day = plan.add_maintenance(3, monthly_by=MonthlyBy.DAY_OF_MONTH)
+        >>> [s.starts_at.date().isoformat() for s in by_day.maintenance_sessions]
+        ['2026-05-20', '2026-06-20', '2026-07-20']
         """
         plan_minutes = self.minutes if minutes is None else minutes
-        values = {"count": count, "frequency": frequency, "minutes": plan_minutes}
+        values = {
+            "count": count,
+            "frequency": frequency,
+            "minutes": plan_minutes,
+            "monthly_by": monthly_by,
+        }
         # The plan's own checks: a date and an aware datetime within the supported years.
         if agreed_on is not None:
             values["agreed_on"] = agreed_on
@@ -707,10 +887,11 @@ class Schedule:
             raise ValidationError(issues)
         last = self.sessions[-1].starts_at
         if first_start is None:
-            (start,) = slots_after(
-                last, last, 1, zone=self.zone, frequency=frequency, exclude=self.exclude
+            # The block's first slot, excluded or not: an excluded one moves
+            # (monthly) or is dropped, as any other slot of the block.
+            anchor = next_anchor(
+                last, last, zone=self.zone, frequency=frequency, monthly_by=monthly_by
             )
-            anchor = start
         else:
             if first_start <= last:
                 raise ValidationError.single(
@@ -720,11 +901,18 @@ class Schedule:
                 )
             anchor = first_start
         starts = recurrence_starts(
-            anchor, count, zone=self.zone, frequency=frequency, exclude=self.exclude
+            anchor,
+            count,
+            zone=self.zone,
+            frequency=frequency,
+            exclude=self.exclude,
+            monthly_by=monthly_by,
+            move_excluded=True,
         )
         plan = MaintenancePlan(
             first_start=anchor,
             frequency=frequency,
+            monthly_by=monthly_by,
             minutes=plan_minutes,
             count=count,
             agreed_on=agreed_on,
@@ -762,6 +950,7 @@ class Schedule:
             first_start=agreement.first_session,
             minutes=agreement.minutes,
             agreed_on=agreement.agreed_on,
+            monthly_by=agreement.monthly_by,
         )
 
     def rebuild(self) -> Schedule:
@@ -834,16 +1023,20 @@ def _made_up_issues(schedule: Schedule) -> Iterator[Issue]:
     """Rule 4 as the schedule's own operations keep it.
 
     A made-up miss is followed by the session that took its number, and the
-    missed-session policy, when there is one, is kept: no made-up miss under
-    ``counts``, no counted miss of an acute session under ``made_up`` (the
+    missed-session policy, when there is one, is kept (a group protocol's
+    calendar follows the closed-group rule instead, see :meth:`Schedule.miss`):
+    no made-up miss under ``counts``, no counted miss of an acute session under ``made_up`` (the
     policy is the treatment contract's; maintenance is agreed separately and
     a missed maintenance session may count).
     """
-    policy = schedule.missed_policy
+    group = schedule.protocol.format is Format.GROUP
     sessions = schedule.sessions
     for index, session in enumerate(sessions):
         if session.kind is SessionKind.PRE_TREATMENT or not session.status.fell_through:
             continue
+        # The closed-group rule: a group session that falls through counts,
+        # unless the whole group met again at a booked time (a made-up row).
+        policy = None if group and session.kind is SessionKind.ACUTE else schedule.missed_policy
         if session.made_up:
             if not any(
                 later.kind is session.kind and later.number == session.number and not later.made_up
@@ -871,12 +1064,13 @@ def _made_up_issues(schedule: Schedule) -> Iterator[Issue]:
 def _series_issues(schedule: Schedule) -> Iterator[Issue]:
     """The anchor of the acute series agrees with the sessions it planned.
 
-    The series starts no later than its second acute session (session 1 may
-    have moved, but only between its neighbours).  A maintenance block's
+    The series starts no later than its second acute session that spends a
+    number (session 1 may have moved, but only between its neighbours, and a
+    made-up miss of it may be made up before session 2).  A maintenance block's
     anchor is not held to the acute sessions: its sessions are (rule 6), and
     a moved maintenance session may leave the anchor behind.
     """
-    acute = [s.starts_at for s in schedule.sessions if s.kind is SessionKind.ACUTE]
+    acute = [s.starts_at for s in schedule.acute]  # made-up misses left out
     if len(acute) >= 2 and schedule.first_start > acute[1]:
         yield Issue(
             "$.first_start",
@@ -915,26 +1109,29 @@ def _local_date(moment: dt.datetime, info: Any) -> dt.date:
 
 
 def _amendment_issues(schedule: Schedule, info: Any) -> Iterator[Issue]:
-    """Rule 5: no amendment agreed after a termination-phase session was held."""
+    """Rule 5: no amendment agreed after the last acute session of the total it changes.
+
+    Judged on the schedule's own dates, made-up misses and moves included.
+    An amendment agreed once the termination phase has begun is allowed: it
+    is a finding (``amended_in_termination``), not an invariant.
+    """
     if not schedule.amendments:
         return
-    held = [
-        _local_date(s.starts_at, info)
+    days = {
+        s.number: _local_date(s.starts_at, info)
         for s in schedule.sessions
-        if s.kind is SessionKind.ACUTE
-        and s.status is SessionStatus.HELD
-        and s.phase is Phase.TERMINATION
-    ]
-    if not held:
-        return
-    first = min(held)
+        if s.kind is SessionKind.ACUTE and not s.made_up
+    }
+    in_force = schedule.contracted_total
     for index, amendment in enumerate(schedule.amendments):
-        if amendment.agreed_on > first:
+        last = days.get(in_force)
+        if last is not None and amendment.agreed_on > last:
             yield Issue(
                 f"$.amendments[{index}].agreed_on",
-                "amended_after_termination",
-                "The total can only change before a termination-phase session is held.",
+                "amended_after_end",
+                "The total can only change up to the day of the last acute session.",
             )
+        in_force = amendment.new_total
 
 
 def _excluded_issues(schedule: Schedule, info: Any) -> Iterator[Issue]:
@@ -964,29 +1161,43 @@ def plan_sessions(
     protocol: Protocol = STANDARD,
     minutes: int | None = None,
     missed_policy: MissedSessionPolicy | None = None,
+    if_first_excluded: Literal["refuse", "move"] = "refuse",
 ) -> Schedule:
     """Plan ``total`` acute sessions from ``first_start``.
 
     Every session keeps the local wall-clock time of ``first_start`` in
-    ``zone`` across daylight-saving changes.  No session falls on an excluded
-    date: that slot is skipped and later sessions follow on.  If the protocol
-    has a pre-treatment contact, it is planned one slot before session 1 and
+    ``zone`` across daylight-saving changes: on a day the clocks skip that
+    time the session moves forward by the gap, and on a day they repeat it
+    the session takes its first occurrence.  No session falls on an excluded
+    date: that slot is skipped and later sessions follow on.  A first start
+    on an excluded date is refused unless ``if_first_excluded="move"`` asks
+    for session 1 in the next allowed slot.  If the protocol has a
+    pre-treatment contact, it is planned one slot before session 1 and
     numbered 0; acute numbering still starts at 1.
 
     Args:
-        first_start: aware start of the first slot of the series.
+        first_start: aware start of the first slot of the series.  Its
+            wall-clock time is the one written when the zone reads it as the
+            same instant (01:30 on a day the clocks skip 01:30 stays 01:30),
+            else its local time in ``zone``.
         total: contracted acute sessions (at least 3).
         zone: IANA zone, e.g. ``"Europe/London"``.
         frequency: how often sessions recur.
-        exclude: days (in ``zone``) without sessions.
+        exclude: days (in ``zone``) without sessions, in any order, none
+            twice; the schedule keeps them in date order.
         protocol: the protocol variant; fixes the phases.
         minutes: length of a session; by default the protocol's longest.
         missed_policy: whether missed sessions count or are made up; by
             default decided at each :meth:`Schedule.miss`.
+        if_first_excluded: ``"refuse"`` (the default): a ``first_start`` on
+            an excluded date is an error; ``"move"``: session 1 takes the
+            next allowed slot of the series.
 
     Raises:
         ValidationError: an argument is invalid (naive ``first_start``,
-            unknown zone, total below 3, ...).
+            unknown zone, total below 3, an excluded date listed twice
+            (``duplicate_value``), ...), or ``first_start`` falls on an
+            excluded date (``first_session_excluded``).
         ScheduleError: the sessions do not fit in ten years.
 
     >>> import datetime as dt
@@ -997,6 +1208,17 @@ def plan_sessions(
     ['2026-03-02T09:00:00-05:00', '2026-03-09T09:00:00-04:00']
     >>> [s.phase.value for s in plan.sessions][2:4]
     ['initial', 'middle']
+    >>> holiday = dt.date(2026, 3, 2)
+    >>> try:
+    ...     plan_sessions(first, 16, zone="America/New_York", exclude=[holiday])
+    ... except ValidationError as exc:
+    ...     print([(issue.path, issue.code) for issue in exc.issues])
+    [('$.first_start', 'first_session_excluded')]
+    >>> moved = plan_sessions(
+    ...     first, 16, zone="America/New_York", exclude=[holiday], if_first_excluded="move"
+    ... )
+    >>> moved.sessions[0].starts_at.date().isoformat()
+    '2026-03-09'
     """
     if minutes is None:
         session_minutes = protocol.max_minutes if isinstance(protocol, Protocol) else 50
@@ -1020,8 +1242,17 @@ def plan_sessions(
             issue.message,
             issue.input,
         )
-        for issue in check_fields(Schedule, values)
+        for issue in check_fields(Schedule, values, rules=True)
     ]
+    if type(if_first_excluded) is not str or if_first_excluded not in ("refuse", "move"):
+        issues.append(
+            Issue(
+                "$.if_first_excluded",
+                "invalid_value",
+                'Expected "refuse" or "move".',
+                if_first_excluded,
+            )
+        )
     if not issues:
         try:
             zone_info(zone)
@@ -1029,7 +1260,16 @@ def plan_sessions(
             issues.extend(exc.issues)
     if issues:
         raise ValidationError(issues)
-    excluded = tuple(sorted(set(days)))
+    excluded = days_in_order(days)
+    first_local = in_zone(first_start, zone)
+    if if_first_excluded == "refuse" and first_local.date() in excluded:
+        raise ValidationError.single(
+            "$.first_start",
+            "first_session_excluded",
+            "The first session falls on an excluded date; choose another first start, or "
+            'pass if_first_excluded="move" to begin in the next allowed slot.',
+            first_start,
+        )
     starts = recurrence_starts(first_start, total, zone=zone, frequency=frequency, exclude=excluded)
     sessions = [
         ScheduledSession(
@@ -1058,7 +1298,7 @@ def plan_sessions(
     return Schedule(
         protocol=protocol,
         zone=zone,
-        first_start=first_start.astimezone(zone_info(zone)),
+        first_start=first_local,
         frequency=frequency,
         minutes=session_minutes,
         contracted_total=total,

@@ -16,6 +16,7 @@ import iptkit
 from iptkit._model import document_kind, is_model
 
 __all__ = [
+    "CHECKED_DOCUMENTS",
     "DEFAULT_DOCUMENT",
     "FindingRow",
     "ScheduleRow",
@@ -33,6 +34,9 @@ __all__ = [
 
 #: The document kind ``iptkit check`` and ``iptkit schema`` read by default.
 DEFAULT_DOCUMENT = "course"
+
+#: The document kinds that have findings (:func:`iptkit.check` takes them).
+CHECKED_DOCUMENTS = frozenset({DEFAULT_DOCUMENT, "group"})
 
 #: One finding as plain values: ``(severity, code, path, message)``.
 FindingRow = tuple[str, str, str, str]
@@ -86,9 +90,10 @@ def protocol(name: str | None) -> Any:
 def findings(document: Any, protocol: Any = None) -> list[FindingRow]:
     """Return the findings of a loaded document as plain tuples.
 
-    Only treatment courses have findings; other documents have none.
+    Treatment courses and group courses have findings (the kinds in
+    :data:`CHECKED_DOCUMENTS`); other documents have none.
     """
-    if document_kind(type(document)) != DEFAULT_DOCUMENT:
+    if document_kind(type(document)) not in CHECKED_DOCUMENTS:
         return []
     return [
         (f.severity.value, f.code, f.path, f.message)

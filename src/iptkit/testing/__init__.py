@@ -47,6 +47,13 @@ from iptkit.testing._course import (
     session_records,
     treatment_goals,
 )
+from iptkit.testing._group import (
+    group_courses,
+    group_members,
+    group_protocols,
+    individual_contacts,
+    member_attendance,
+)
 from iptkit.testing._inventory import (
     expectations,
     inventories,
@@ -99,6 +106,10 @@ __all__ = [
     "focus_pairs",
     "formulations",
     "goal_ratings",
+    "group_courses",
+    "group_members",
+    "group_protocols",
+    "individual_contacts",
     "instruments",
     "inventories",
     "item_answers",
@@ -106,6 +117,7 @@ __all__ = [
     "maintenance_agreements",
     "maintenance_plans",
     "measurements",
+    "member_attendance",
     "obligations",
     "parties",
     "phase_rules",

@@ -255,7 +255,7 @@ def _acute_records(
     draw: st.DrawFn, contract: TreatmentContract, max_records: int | None
 ) -> tuple[Schedule, list[SessionRecord]]:
     """A schedule from ``contract`` with its first sessions resolved, and their records."""
-    schedule = Schedule.from_contract(contract)
+    schedule = Schedule.from_contract(contract, if_first_excluded="move")
     limit = contract.total + 4 if max_records is None else min(max_records, contract.total + 4)
     for outcome in draw(st.lists(st.sampled_from(_OUTCOMES), max_size=limit)):
         planned = [s for s in schedule.acute if s.status is SessionStatus.PLANNED]

@@ -175,6 +175,8 @@ def schedules(
         exclude=[first.date() + dt.timedelta(days=offset) for offset in exclude],
         protocol=draw(builtin_protocols()),
         missed_policy=draw(st.none() | st.sampled_from(MissedSessionPolicy)),
+        # An excluded first day: session 1 in the next allowed slot.
+        if_first_excluded="move",
     )
     for operation in draw(st.lists(_OPERATIONS, max_size=max_operations)):
         try:
