@@ -46,6 +46,7 @@ import inspect
 import math
 import re
 import sys
+import types
 import typing
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any, TypeVar
@@ -153,11 +154,11 @@ def field(
     ``int`` (not a ``bool``), in code as in JSON, and stores the ``float`` of
     the same value.
 
-    Whatever the declaration, every value keeps iptkit's bounds (see
-    :mod:`iptkit._types`): an ``int`` field takes exactly ``int`` (not a
-    ``bool`` or an ``IntEnum`` member), text holds no unpaired surrogate
-    (``invalid_text``), a date lies between 1900-01-01 and 2200-12-31 and a
-    datetime in those years as written, with a UTC offset of whole minutes.
+    Whatever the declaration, every value keeps iptkit's bounds: an ``int``
+    field takes exactly ``int`` (not a ``bool`` or an ``IntEnum`` member),
+    text holds no unpaired surrogate (``invalid_text``), a date lies between
+    1900-01-01 and 2200-12-31 and a datetime in those years as written, with a
+    UTC offset of whole minutes.
     Declare ``ge`` and ``le`` on every ``int`` field (a test checks).
 
     Args:
@@ -170,9 +171,10 @@ def field(
         pattern: regular expression the whole text must match.
         private: personal data (names, free text): kept out of ``repr``.
         doc: one sentence describing the field (used by the JSON Schema).
-        rules: the field's own further rules (:data:`FieldRule`), run once
-            its value has the right type and is within its bounds, whatever
-            the other fields hold.
+        rules: the field's own further rules, each a function of the value
+            and its path returning a list of issues, run once its value has
+            the right type and is within its bounds, whatever the other
+            fields hold.
         canonical: the one form a value is stored in, for a field whose
             values have several spellings of one meaning (a set of days given
             in any order, stored sorted).  Given a value that passed the
@@ -415,7 +417,26 @@ def _type_check(shape: TypeShape) -> _Check:
         if not isinstance(value, cls):
             yield _wrong_type(shape, value, path)
 
-    return check_instance
+    if kind is not Kind.MODEL:
+        return check_instance
+
+    def check_model(value: Any, path: str) -> Iterator[Issue]:
+        kind_of_value = type(value)
+        if kind_of_value is cls or (isinstance(value, cls) and is_model(kind_of_value)):
+            return
+        if isinstance(value, cls):
+            # A plain subclass: its extra attributes would be lost on writing.
+            yield Issue(
+                path,
+                "wrong_type",
+                f"Expected a {cls.__name__}; got a subclass that is not an iptkit model "
+                "(decorate it with iptkit.model so its fields are kept).",
+                value,
+            )
+            return
+        yield _wrong_type(shape, value, path)
+
+    return check_model
 
 
 def _date_range_issue(value: Any, path: str) -> Issue:
@@ -540,6 +561,27 @@ def distinct(
 _SPECS: dict[type, tuple[FieldSpec, ...]] = {}
 
 
+def _field_hints(cls: type) -> dict[str, Any]:
+    """The resolved type hint of every field of ``cls``, each in its own class's module.
+
+    A model may extend another declared in another module (a downstream
+    package adding a field): each class's annotations are read in the
+    namespace of the module that declared them.
+    """
+    hints: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        own = inspect.get_annotations(klass)  # the class's own, as written
+        if not own:
+            continue
+        namespace = klass.__dict__.get("__iptkit_namespace__")
+        if namespace is None:
+            module = sys.modules.get(klass.__module__)
+            namespace = vars(module) if module is not None else {}
+        holder = types.SimpleNamespace(__annotations__=dict(own))
+        hints.update(typing.get_type_hints(holder, globalns=namespace))
+    return hints
+
+
 def field_specs(cls: type) -> tuple[FieldSpec, ...]:
     """Return the :class:`FieldSpec` of every field of model ``cls`` (cached)."""
     specs = _SPECS.get(cls)
@@ -547,8 +589,7 @@ def field_specs(cls: type) -> tuple[FieldSpec, ...]:
         # Resolve names in the namespace the class was defined in: a module
         # imported a second time (doctest collection does this) must not
         # make the first copy's fields point at the second copy's types.
-        namespace = cls.__dict__.get("__iptkit_namespace__")
-        hints = typing.get_type_hints(cls, globalns=namespace)
+        hints = _field_hints(cls)
         built = []
         for f in attrs.fields(cls):
             constraints = f.metadata.get(_META_KEY, Constraints())
@@ -650,8 +691,14 @@ def _fast_type(shape: TypeShape, var: str, src: _FastSource) -> str:
     if kind is Kind.DATE:
         first, last = src.name(MIN_DATE), src.name(MAX_DATE)
         return f"(type({var}) is {src.name(dt.date)} and {first} <= {var} <= {last})"
-    # ENUM and MODEL: the exact class first (the usual case), then subclasses.
+    # ENUM and MODEL: the exact class first (the usual case), then subclasses
+    # (for a model, only a subclass that is a model itself, whose fields are kept).
     cls = src.name(shape.cls)
+    if kind is Kind.MODEL:
+        model_check = src.name(is_model)
+        return (
+            f"(type({var}) is {cls} or (isinstance({var}, {cls}) and {model_check}(type({var}))))"
+        )
     return f"(type({var}) is {cls} or isinstance({var}, {cls}))"
 
 
@@ -1137,7 +1184,7 @@ def model(
             document kind; the codec then writes and checks
             ``schema_version``.
 
-    The class is also a pydantic type (see :func:`use_pydantic_hooks`): its
+    The class is also a pydantic type (see the "Use with pydantic and FastAPI" page): its
     pydantic hooks cost nothing until pydantic calls them.
     """
 

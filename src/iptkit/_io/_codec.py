@@ -521,8 +521,14 @@ def _dump_expression(
     if kind is Kind.MODEL:
         name = f"d{len(names)}"
         cls = shape.model_class
-        names[name] = _dump_protocol_field if cls is Protocol else conv.get_unstructure_hook(cls)
-        return f"{name}({var})"
+        if cls is Protocol:
+            names[name] = _dump_protocol_field
+            return f"{name}({var})"
+        names[name] = conv.get_unstructure_hook(cls)
+        names[f"c{name}"] = cls
+        names["unstructure_any"] = conv.unstructure
+        # A subclass (a model a downstream package extended) is written with its own fields.
+        return f"({name}({var}) if type({var}) is c{name} else unstructure_any({var}))"
     return None  # plain values and unions of them
 
 
