@@ -24,6 +24,7 @@ import datetime as dt
 import enum
 import math
 import re
+import types
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cached_property
 from typing import Any
@@ -49,7 +50,21 @@ from iptkit._schedule import _local_date
 from iptkit._sessions import SessionKind, SessionStatus
 from iptkit.measures import Score
 
-__all__ = ["CHECKS", "CheckConfig", "CheckInfo", "Finding", "Severity", "check"]
+__all__ = [
+    "CHECKS",
+    "CHECK_FAILED",
+    "PLUGIN_GROUP",
+    "CheckConfig",
+    "CheckInfo",
+    "Finding",
+    "RegisteredCheck",
+    "Severity",
+    "check",
+    "load_check_plugins",
+    "register_check",
+    "registered_checks",
+    "unregister_check",
+]
 
 
 class Severity(enum.Enum):
@@ -139,6 +154,8 @@ class CheckInfo:
 #: One check: what it is and the function that yields ``(path, message)`` pairs.
 _Rule = tuple[CheckInfo, Callable[["_Facts"], Iterator[tuple[str, str]]]]
 _REGISTRY: list[_Rule] = []
+#: Checks registered with :func:`register_check`, by code, in registration order.
+_EXTRA: dict[str, tuple[CheckInfo, RegisteredCheck]] = {}
 
 
 def _check(
@@ -231,7 +248,7 @@ class CheckConfig:
             raise ValidationError(issues)
 
     def _issues(self) -> Iterator[Issue]:
-        known = {info.code for info in CHECKS}
+        known = {info.code for info in CHECKS} | _EXTRA.keys()
         if not isinstance(self.disabled, frozenset) or not all(
             isinstance(code, str) for code in self.disabled
         ):
@@ -288,7 +305,8 @@ class CheckConfig:
         for name, severity in self.severities:
             if name == code:
                 return severity
-        return _INFO_BY_CODE[code].severity
+        extra = _EXTRA.get(code)
+        return extra[0].severity if extra is not None else _INFO_BY_CODE[code].severity
 
     def rules_for(self, protocol: Protocol) -> RuleSet:
         """The focus rule set used for a course judged against ``protocol``."""
@@ -1544,6 +1562,7 @@ def check(
         found.extend(
             Finding(severity, info.code, path, message) for path, message in function(facts)
         )
+    found.extend(_registered_findings(course, facts.protocol, settings))
     found.sort(key=lambda finding: finding.sort_key)
     return tuple(found)
 
@@ -1558,3 +1577,172 @@ def _group_findings(facts: _GroupFacts, settings: CheckConfig) -> tuple[Finding,
     ]
     found.sort(key=lambda finding: finding.sort_key)
     return tuple(found)
+
+
+# --------------------------------------------------------------------------
+# Checks registered by users and plugins
+# --------------------------------------------------------------------------
+
+#: A registered check: the course, the protocol it is judged against and the
+#: configuration in, ``(path, message)`` pairs out.
+RegisteredCheck = Callable[[TreatmentCourse, Protocol, CheckConfig], Iterable[tuple[str, str]]]
+
+#: The code of the finding that stands in for a registered check that failed.
+CHECK_FAILED = "check_failed"
+
+#: The entry-point group :func:`load_check_plugins` loads.
+PLUGIN_GROUP = "iptkit.checks"
+
+_SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
+
+#: The entry points :func:`load_check_plugins` has loaded in this process.
+_LOADED_PLUGINS: set[tuple[str, str]] = set()
+
+
+def register_check(
+    *, code: str, severity: Severity, title: str, source: str = ""
+) -> Callable[[RegisteredCheck], RegisteredCheck]:
+    """Register a check of your own; use it as a decorator.
+
+    The decorated function is called as ``function(course, protocol,
+    config)`` with the :class:`~iptkit.TreatmentCourse`, the
+    :class:`~iptkit.Protocol` the course is judged against and the
+    :class:`CheckConfig` in use, and yields ``(path, message)`` pairs: a
+    JSON path into the course document (starting with ``$``) and one plain
+    sentence.  A message must never contain values from the record (names,
+    free text, labels, dates, scores): findings are printed and shared.
+
+    Registered checks run in :func:`check` on treatment courses, after the
+    built-in ones, unless a :class:`CheckConfig` disables their code.  If a
+    check raises, or yields something other than a pair of texts, :func:`check`
+    still returns: that check's findings are replaced by one ``check_failed``
+    finding (severity error, path ``$``) naming its code, so a broken rule
+    is never silently skipped.
+
+    >>> @register_check(code="doc_example", severity=Severity.INFO, title="An example.")
+    ... def _example(course, protocol, config):
+    ...     yield "$", "An example finding."
+    >>> [info.code for info in registered_checks()]
+    ['doc_example']
+    >>> unregister_check("doc_example")
+
+    Args:
+        code: a snake_case code, not taken by a built-in or registered check.
+        severity: the default severity of its findings.
+        title: what a finding means, in one sentence.
+        source: where the rule comes from (a local standard, a paper).
+
+    Returns:
+        A decorator that registers the function and returns it unchanged.
+
+    Raises:
+        ValueError: the code is not snake_case, or is already taken.
+        TypeError: the severity is not a :class:`Severity`, or the title or
+            source is not text.
+    """
+    if not isinstance(code, str) or not _SNAKE_CASE.fullmatch(code):
+        raise ValueError(f"A check code must be snake_case text, not {code!r}.")
+    if code in _INFO_BY_CODE or code == CHECK_FAILED:
+        raise ValueError(f"The code {code!r} belongs to a built-in check.")
+    if code in _EXTRA:
+        raise ValueError(f"A check with the code {code!r} is already registered.")
+    if not isinstance(severity, Severity):
+        raise TypeError(f"The severity must be a Severity, not {type(severity).__name__}.")
+    if not isinstance(title, str) or not isinstance(source, str):
+        raise TypeError("The title and the source must be text.")
+
+    def register(function: RegisteredCheck) -> RegisteredCheck:
+        if code in _EXTRA:
+            raise ValueError(f"A check with the code {code!r} is already registered.")
+        if not callable(function):
+            raise TypeError("Only a function can be registered as a check.")
+        _EXTRA[code] = (CheckInfo(code, severity, source, title), function)
+        return function
+
+    return register
+
+
+def unregister_check(code: str) -> None:
+    """Remove the registered check ``code`` (built-in checks cannot be removed).
+
+    Raises:
+        ValueError: no registered check has that code.
+    """
+    if _EXTRA.pop(code, None) is None:
+        raise ValueError(f"No registered check has the code {code!r}.")
+
+
+def registered_checks() -> tuple[CheckInfo, ...]:
+    """Return the checks registered with :func:`register_check`, in registration order.
+
+    :data:`CHECKS` lists the built-in checks only; these run after them.
+    """
+    return tuple(info for info, _ in _EXTRA.values())
+
+
+def load_check_plugins() -> tuple[str, ...]:
+    """Load every entry point of the ``iptkit.checks`` group, once per process.
+
+    An entry point names a module (importing it registers its checks) or a
+    function, which is called with no arguments.  ``iptkit check`` calls
+    this itself, in the main process and in every worker; a program using
+    :func:`check` directly calls it once before building a
+    :class:`CheckConfig` that names a plugin's code.
+
+    Returns:
+        The names of the entry points loaded by this call, sorted.
+
+    Raises:
+        Exception: whatever loading an entry point raised, with a note
+            naming the entry point.
+    """
+    from importlib.metadata import entry_points
+
+    loaded: list[str] = []
+    for point in sorted(entry_points(group=PLUGIN_GROUP), key=lambda p: (p.name, p.value)):
+        key = (point.name, point.value)
+        if key in _LOADED_PLUGINS:
+            continue
+        try:
+            target = point.load()
+            if callable(target) and not isinstance(target, types.ModuleType):
+                target()
+        except Exception as exc:
+            exc.add_note(f"while loading the {PLUGIN_GROUP} entry point {point.name!r}")
+            raise
+        _LOADED_PLUGINS.add(key)
+        loaded.append(point.name)
+    return tuple(loaded)
+
+
+def _registered_findings(
+    course: TreatmentCourse, protocol: Protocol, settings: CheckConfig
+) -> Iterator[Finding]:
+    """Run the registered checks; a failing one becomes one ``check_failed`` finding."""
+    for code, (_, function) in list(_EXTRA.items()):
+        if code in settings.disabled:
+            continue
+        pairs: list[tuple[str, str]] | None
+        failure = ""
+        try:
+            pairs = list(function(course, protocol, settings))
+            if not all(
+                isinstance(pair, tuple)
+                and len(pair) == 2
+                and isinstance(pair[0], str)
+                and pair[0].startswith("$")
+                and isinstance(pair[1], str)
+                for pair in pairs
+            ):
+                pairs = None
+                failure = "it yielded something other than (path, message) pairs"
+        except Exception as exc:
+            pairs = None
+            failure = f"it raised {type(exc).__name__}"
+        if pairs is None:
+            message = f"The registered check {code!r} failed ({failure}); its rule was not applied."
+            yield Finding(Severity.ERROR, CHECK_FAILED, "$", message)
+            continue
+        severity = settings.severity(code)
+        for path, text in pairs:
+            yield Finding(severity, code, path, text)

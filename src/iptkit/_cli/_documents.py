@@ -24,8 +24,10 @@ __all__ = [
     "document_types",
     "findings",
     "json_schema",
+    "load_plugins",
     "plan_schedule",
     "protocol",
+    "protocol_document",
     "protocol_names",
     "schedule_ical",
     "schedule_rows",
@@ -78,13 +80,34 @@ def protocol_names() -> list[str]:
     return sorted(BUILTIN_PROTOCOLS)
 
 
+@functools.cache
 def protocol(name: str | None) -> Any:
-    """Return the built-in protocol called ``name`` (``None`` for the default)."""
+    """Return the protocol ``name`` names (``None`` for the default).
+
+    ``name`` is the name of a built-in protocol, or the JSON text of a
+    protocol document as :func:`protocol_document` returns it.
+    """
     if name is None:
         return None
     from iptkit.protocols import BUILTIN_PROTOCOLS
 
-    return BUILTIN_PROTOCOLS[name]
+    if name in BUILTIN_PROTOCOLS:
+        return BUILTIN_PROTOCOLS[name]
+    return iptkit.loads(iptkit.Protocol, name)
+
+
+def protocol_document(raw: bytes) -> str:
+    """Load a protocol document and return it as compact JSON text for :func:`protocol`.
+
+    Raises:
+        ValidationError: the document is not valid JSON or not a valid protocol.
+    """
+    return iptkit.dumps(iptkit.loads(iptkit.Protocol, raw))
+
+
+def load_plugins() -> None:
+    """Load the checks of every installed plugin (once per process)."""
+    iptkit.load_check_plugins()
 
 
 def findings(document: Any, protocol: Any = None) -> list[FindingRow]:
