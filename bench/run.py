@@ -20,6 +20,8 @@ What it measures, side by side on the same JSON Lines corpus:
 * peak memory holding every loaded course, one subprocess per approach;
 * ``iptkit check --jobs 1`` against ``--jobs 2`` (wall time, subprocesses);
 * peak RSS of ``iptkit check`` streaming files of different sizes;
+* ``iptkit check`` on Dask (``bench/dask_case.py``): one and two workers of a
+  ``LocalCluster`` against ``--jobs 1`` and ``--jobs 2``, the overhead per course;
 * the FHIR export (``bench/fhir_case.py``): ``iptkit.fhir.to_bundle`` and
   ``from_bundle`` per course, apart from the validation of the bundle by
   ``fhir.resources`` (the ``fhir`` extra; skipped, and said, without it);
@@ -68,6 +70,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 import corpus  # noqa: E402  (bench/ is not a package)
+import dask_case  # noqa: E402
 import fhir_case  # noqa: E402
 
 #: Session records per course, for the growth measurements.
@@ -593,6 +596,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--times-only", action="store_true", help="only the in-process timings (no subprocesses)"
     )
+    parser.add_argument(
+        "--dask-courses", type=int, default=4_000, help="courses checked on Dask (0: skip)"
+    )
+    parser.add_argument("--dask-parts", type=int, default=8, help="files the Dask corpus is in")
     parser.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -605,6 +612,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.check_courses, args.check_repeats, args.stream_mb = 48, 1, 0
         args.import_repeats, args.ceiling_count = 3, 300_000
         args.fhir_sample = 8
+        args.dask_courses, args.dask_parts = 24, 2
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="iptkit-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {"facts": machine_facts(), "args": vars(args) | {"workdir": ""}}
@@ -703,6 +711,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "",
     ]
     print("\n".join(table), flush=True)
+
+    # The same checks on Dask, against --jobs, on a corpus split into files.
+    if args.dask_courses:
+        folder = workdir / "dask-corpus"
+        split = dask_case.split_corpus(
+            folder, args.dask_courses, args.dask_parts, corpus.write_corpus
+        )
+        results["dask"] = dask_case.time_dask(folder, split, args.check_repeats, run_check)
+        report = dask_case.report_dask(results["dask"], args.dask_courses, len(split))
+        print("\n".join(report), flush=True)
 
     # Streaming: peak RSS against file size.
     stream_files = [

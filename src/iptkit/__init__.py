@@ -4,7 +4,18 @@ from typing import TYPE_CHECKING
 
 from iptkit import measures as measures
 from iptkit import protocols as protocols
-from iptkit._checks import CHECKS, CheckConfig, CheckInfo, Finding, Severity, check
+from iptkit._checks import (
+    CHECKS,
+    CheckConfig,
+    CheckInfo,
+    Finding,
+    Severity,
+    check,
+    load_check_plugins,
+    register_check,
+    registered_checks,
+    unregister_check,
+)
 from iptkit._classify import (
     IPSRT_RULES,
     STUART_RULES,
@@ -67,7 +78,7 @@ from iptkit._io._codec import SCHEMA_VERSION, dump, dumps, load, loads
 from iptkit._io._ical import to_ical
 from iptkit._io._schema import json_schema
 from iptkit._life_events import LifeEvent, LifeEventKind
-from iptkit._model import evolve
+from iptkit._model import evolve, field, model
 from iptkit._protocol import (
     Format,
     Frequency,
@@ -168,16 +179,22 @@ __all__ = [
     "dump",
     "dumps",
     "evolve",
+    "field",
     "findings_rows",
     "json_schema",
     "load",
+    "load_check_plugins",
     "loads",
+    "model",
     "phase_lengths",
     "phase_of",
     "plan_sessions",
     "read_documents",
+    "register_check",
+    "registered_checks",
     "session_label",
     "to_ical",
+    "unregister_check",
 ]
 
 if TYPE_CHECKING:

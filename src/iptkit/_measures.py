@@ -1163,6 +1163,20 @@ class Change:
         return None if drop is None else drop * 100
 
     @property
+    def percent_float(self) -> float | None:
+        """:attr:`percent` as a float, for analysis; ``None`` when baseline is 0.
+
+        :attr:`percent` stays the exact value the thresholds are judged on;
+        this is the one float view of it (the ``percent`` column of
+        :func:`iptkit.tables.outcomes` is this value).
+
+        >>> change(from_total(PHQ9, 3), from_total(PHQ9, 2)).percent_float
+        33.333333333333336
+        """
+        percent = self.percent
+        return None if percent is None else float(percent)
+
+    @property
     def response(self) -> bool | None:
         """Whether the total fell by at least ``response_drop`` (exactly 50% counts).
 

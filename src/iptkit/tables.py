@@ -295,7 +295,6 @@ def _outcome_rows(items: Items, acute_only: bool) -> Iterator[Row]:
     for course in _loaded(items):
         for instrument, outcome in course.outcomes(acute_only=acute_only).items():
             change = outcome.change
-            percent = change.percent
             yield {
                 "patient_id": course.patient_id,
                 "instrument": instrument.value,
@@ -306,7 +305,7 @@ def _outcome_rows(items: Items, acute_only: bool) -> Iterator[Row]:
                 "follow_up_session": outcome.follow_up.session,
                 "follow_up_total": change.follow_up.total,
                 "points": change.points,
-                "percent": None if percent is None else float(percent),
+                "percent": change.percent_float,
                 "response": change.response,
                 "partial_response": change.partial_response,
                 "remission": change.remission,
@@ -398,8 +397,9 @@ def outcomes(items: Items, *, acute_only: bool = True, batch_size: int = BATCH_S
     ``baseline_session`` and ``baseline_total``; ``follow_up_on``,
     ``follow_up_session`` and ``follow_up_total``; ``points`` (the drop in
     points, negative when symptoms rose); ``percent`` (the drop in percent of
-    baseline as a float: :attr:`iptkit.measures.Change.percent` stays an
-    exact fraction; null when the baseline is 0); and ``response``,
+    baseline as a float, :attr:`iptkit.measures.Change.percent_float`;
+    :attr:`~iptkit.measures.Change.percent` stays an exact fraction; null
+    when the baseline is 0); and ``response``,
     ``partial_response`` and ``remission`` (null when undefined).
     """
     return _table(

@@ -13,7 +13,8 @@ Subcommands:
 * ``iptkit export --to fhir PATH...`` reads course documents as ``check``
   does and writes one FHIR R4 Bundle per valid course as JSON Lines, streaming,
   with the same ``--jobs`` and progress; documents that are not valid are
-  reported on standard error.
+  reported on standard error.  ``--to parquet`` and ``--to csv`` write one of
+  the tables of :mod:`iptkit.tables` (``--table``) the same way.
 
 Exit codes: 0 when nothing was found at error severity (``export``: every
 document was exported), 1 when something was, 2 for a usage or input/output
@@ -32,7 +33,9 @@ from __future__ import annotations
 import argparse
 import collections
 import contextlib
+import csv
 import errno
+import importlib
 import importlib.metadata
 import io
 import itertools
@@ -207,6 +210,7 @@ def check_chunk(options: CheckOptions, units: Sequence[Unit]) -> list[Outcome]:
     ...     CheckOptions("inventory"), [(0, 2, Oversized(10**9))])]
     [(False, [('$', 'document_too_large', 'error')])]
     """
+    documents.load_plugins()  # once per process: a worker runs the plugins' checks too
     cls = documents.document_type(options.document)
     protocol = documents.protocol(options.protocol)
     return [
@@ -307,8 +311,12 @@ def _internal_error(step: str, exc: BaseException) -> Row:
 # Exporting one chunk of documents (runs in worker processes)
 # --------------------------------------------------------------------------
 
-#: Formats ``iptkit export --to`` writes.
-EXPORT_FORMATS = ("fhir",)
+#: Formats ``iptkit export --to`` writes: FHIR bundles as JSON Lines, or a table.
+EXPORT_FORMATS = ("fhir", "parquet", "csv")
+#: Formats that write one of the tables of :mod:`iptkit.tables` (``--table``).
+TABLE_FORMATS = ("parquet", "csv")
+#: Tables ``iptkit export --table`` writes, named as in :mod:`iptkit.tables`.
+EXPORT_TABLES = ("courses", "sessions", "scores", "outcomes", "findings")
 
 
 class ExportOptions(NamedTuple):
@@ -321,11 +329,15 @@ class ExportOptions(NamedTuple):
     max_problems: int = MAX_PROBLEMS
     #: The size cap of one document, named in the row of a document above it.
     max_document_bytes: int = MAX_DOCUMENT_BYTES
+    #: The table written for ``to`` in :data:`TABLE_FORMATS`.
+    table: str = ""
 
 
+#: What a valid course gives: an output line (``fhir``), or its table rows as dicts.
+ExportedValue = str | list[dict[str, Any]]
 #: The outcome of exporting one document:
-#: ``(source index, line, output line or None, problems, left out)``.
-Exported = tuple[int, int | None, str | None, tuple[Row, ...], LeftOut]
+#: ``(source index, line, output line or rows, or None; problems, left out)``.
+Exported = tuple[int, int | None, ExportedValue | None, tuple[Row, ...], LeftOut]
 
 
 def export_chunk(options: ExportOptions, units: Sequence[Unit]) -> list[Exported]:
@@ -356,7 +368,7 @@ def export_chunk(options: ExportOptions, units: Sequence[Unit]) -> list[Exported
 
 def _export_one(
     cls: type, options: ExportOptions, raw: bytes
-) -> tuple[str | None, tuple[Row, ...], LeftOut]:
+) -> tuple[ExportedValue | None, tuple[Row, ...], LeftOut]:
     limit = options.max_problems
     try:
         try:
@@ -367,12 +379,28 @@ def _export_one(
         except Exception as exc:  # a defect elsewhere must not stop a long run
             return None, (_internal_error("load", exc),), ()
         try:
-            text = _export_text(course, options)
+            text = _export_rows(course, options) if options.table else _export_text(course, options)
         except Exception as exc:
             return None, (_internal_error("export", exc),), ()
         return text, (), ()
     except Exception as exc:  # MemoryError on a huge line, ...
         return None, (_internal_error("read", exc),), ()
+
+
+def _export_rows(course: Any, options: ExportOptions) -> list[dict[str, Any]]:
+    """The rows one course gives in the table ``options.table`` (see :mod:`iptkit.tables`)."""
+    batches = getattr(_tables(), f"{options.table}_batches")([course])
+    return [row for batch in batches for row in batch.to_pylist()]
+
+
+def _tables() -> Any:
+    """The module :mod:`iptkit.tables`, looked up by name when a table is asked for.
+
+    It reads corpora through this module (by way of :mod:`iptkit._corpus`):
+    it is an optional layer above the command line, not imported by it.
+    Raises :class:`~iptkit.MissingExtraError` (an ``ImportError``) without pyarrow.
+    """
+    return importlib.import_module("iptkit.tables")
 
 
 def _export_text(course: Any, options: ExportOptions) -> str:
@@ -1253,9 +1281,32 @@ class JsonLinesReporter(Reporter):
         self.out.write(_dumps({"type": "summary", **tally.as_json()}) + "\n")
 
 
+class CsvReporter(Reporter):
+    """A header, then one CSV row per problem; the summary goes to standard error.
+
+    The columns are the keys of a ``jsonl`` problem row (``value`` only with
+    ``--show-values``).  Every cell is escaped as in the text report, then
+    quoted by the ``csv`` module as needed, so no key or value can start a
+    row of its own; the summary never mixes with the rows.
+    """
+
+    def start(self) -> None:
+        self._rows = csv.writer(self.out, lineterminator="\n")
+        header = ["file", "line", "path", "code", "severity", "message"]
+        self._rows.writerow([*header, "value"] if self.show_values else header)
+
+    def problem(self, problem: Problem) -> None:
+        cells = self._fields(problem).values()
+        self._rows.writerow(["" if cell is None else escape_text(str(cell)) for cell in cells])
+
+    def finish(self, tally: Tally) -> None:
+        TextReporter(_ErrorLines(), self.show_values, self.max_problems).finish(tally)
+
+
 REPORTERS: dict[str, type[Reporter]] = {
     "text": TextReporter,
     "json": JsonReporter,
+    "csv": CsvReporter,
     "jsonl": JsonLinesReporter,
 }
 
@@ -1418,12 +1469,24 @@ def _command_check(args: argparse.Namespace, out: Output) -> int:
     kind = _document_kind(args.document)
     jobs = _jobs(args.jobs)
     limit = args.max_document_bytes
+    protocol = _protocol_option(args.protocol, limit)
+    _load_check_plugins()
     run = StreamRun("iptkit check", args.paths, limit, verb="checked")
-    options = CheckOptions(kind, args.protocol, args.show_values, args.max_problems, limit)
+    options = CheckOptions(kind, protocol, args.show_values, args.max_problems, limit)
+    if args.dask is None:
+        outcomes = run.results(check_chunk, options, jobs)
+    else:
+        # iptkit.dask builds on this module: it is looked up by name when asked for,
+        # as an optional layer above the command line, not imported by it.
+        try:
+            on_dask: Any = importlib.import_module("iptkit.dask")
+        except ImportError as exc:  # MissingExtraError names the extra
+            raise UsageError(str(exc)) from None
+        outcomes = on_dask.cli_results(args.dask, run, options)  # connects now
     reporter = REPORTERS[args.format](out, args.show_values, args.max_problems)
     tally, progress, names = run.tally, run.progress, run.names
     reporter.start()
-    with contextlib.closing(run.results(check_chunk, options, jobs)) as chunks:
+    with contextlib.closing(outcomes) as chunks:
         for results in chunks:
             for source, line, valid, rows, left_out in results:
                 tally.documents += 1
@@ -1438,6 +1501,48 @@ def _command_check(args: argparse.Namespace, out: Output) -> int:
     if tally.io_errors:
         return EXIT_USAGE
     return EXIT_PROBLEMS if tally.with_errors else EXIT_OK
+
+
+def _protocol_option(value: str | None, limit: int) -> str | None:
+    """Return ``--protocol`` as :class:`CheckOptions` carries it.
+
+    A built-in name stays a name; anything else is a protocol document
+    file, read (at most ``limit`` bytes), validated and passed on as JSON
+    text.  A file that cannot be read or is not a valid protocol is a
+    :class:`UsageError`.
+    """
+    if value is None or value in documents.protocol_names():
+        return value
+    names = ", ".join(documents.protocol_names())
+    try:
+        fd, _ = _open_regular(Path(value))
+        with open(fd, "rb") as stream:
+            raw = stream.read(limit + len(_BOM) + 1).removeprefix(_BOM)
+    except FileNotFoundError:
+        msg = f"--protocol {value!r} is neither a built-in protocol ({names}) nor a file"
+        raise UsageError(msg) from None
+    except OSError as exc:
+        raise UsageError(f"cannot read --protocol {value!r}: {_reason(exc)}") from None
+    if len(raw) > limit:
+        msg = f"cannot read --protocol {value!r}: it is larger than the limit of {limit:,} bytes"
+        raise UsageError(msg)
+    try:
+        return documents.protocol_document(raw)
+    except ValidationError as exc:
+        first = exc.issues[0] if exc.issues else None
+        where = f": {first.path} [{first.code}]" if first is not None else ""
+        msg = f"--protocol {value!r} is not a valid protocol document{where}"
+        raise UsageError(msg) from None
+
+
+def _load_check_plugins() -> None:
+    """Load the installed check plugins; a plugin that fails is a :class:`UsageError`."""
+    try:
+        documents.load_plugins()
+    except Exception as exc:
+        notes = getattr(exc, "__notes__", None) or [""]
+        reason = " ".join(f"{type(exc).__name__}: {exc} {notes[-1]}".split())
+        raise UsageError(f"cannot load the check plugins: {reason}") from None
 
 
 def _report_rows(
@@ -1501,25 +1606,148 @@ def _failure(exc: Exception) -> str:
 
 def _command_export(args: argparse.Namespace, out: Output) -> int:
     name = "iptkit export"
+    table = _export_table(args)
     jobs = _jobs(args.jobs, name)
     limit = args.max_document_bytes
     run = StreamRun(name, args.paths, limit, verb="exported")
-    options = ExportOptions(args.to, args.include_text, args.max_problems, limit)
+    options = ExportOptions(args.to, args.include_text, args.max_problems, limit, table)
+    if table:
+        return _export_to_table(run, options, jobs, args.output)
     if args.output == "-":
-        return _export(run, options, jobs, out, args.max_problems)
+        return _export(run, options, jobs, _line_writer(out), args.max_problems)
     try:
         stream = open(args.output, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
     except OSError as exc:
         raise UsageError(f"cannot write {args.output!r}: {_reason(exc)}") from None
     with stream:
         target = _FileOutput(stream, args.output)
-        code = _export(run, options, jobs, target, args.max_problems)
+        code = _export(run, options, jobs, _line_writer(target), args.max_problems)
         target.flush()
     return code
 
 
-def _export(run: StreamRun, options: ExportOptions, jobs: int, target: Output, limit: int) -> int:
-    """Write each valid course's export as a line of ``target``; report the others."""
+def _line_writer(target: Output) -> Callable[[Any, str, int | None], None]:
+    return lambda text, _, __: target.write(f"{text}\n")
+
+
+def _export_table(args: argparse.Namespace) -> str:
+    """The table ``--table`` names for ``--to parquet`` or ``csv`` ("" for ``fhir``).
+
+    Raises:
+        UsageError: ``--table`` is missing or not wanted, Parquet is asked for
+            without ``-o``, or pyarrow (the ``tables`` extra) is not installed.
+    """
+    if args.to not in TABLE_FORMATS:
+        if args.table is not None:
+            raise UsageError(
+                f"--table is for --to {' or '.join(TABLE_FORMATS)}, not --to {args.to}"
+            )
+        return ""
+    if args.table is None:
+        raise UsageError(f"--to {args.to} needs --table, one of: {', '.join(EXPORT_TABLES)}")
+    if args.to == "parquet" and args.output == "-":
+        raise UsageError("--to parquet needs -o FILE: Parquet is not written to standard output")
+    try:
+        _tables()
+    except ImportError:
+        raise UsageError(
+            f"--to {args.to} needs pyarrow: install the 'tables' extra "
+            "(pip install 'iptkit[tables]')"
+        ) from None
+    return str(args.table)
+
+
+def _export_to_table(run: StreamRun, options: ExportOptions, jobs: int, output: str) -> int:
+    """Write the rows of ``options.table`` of each valid course to ``output``, in record batches.
+
+    ``csv`` may go to standard output (``-``); list columns are written as
+    their items joined by ``;``.  A failure to write is a usage error naming
+    the file (for standard output, the error ``main`` reports for it).
+    """
+    import pyarrow as pa  # type: ignore[import-untyped]
+
+    tables = _tables()
+    schema = getattr(tables, f"{options.table.upper()}_SCHEMA")
+    with _table_stream(output) as stream, _table_writer(options.to, stream, schema) as write:
+        pending: list[dict[str, Any]] = []
+
+        def add(rows: list[dict[str, Any]], name: str, line: int | None) -> None:
+            if options.table == "findings":  # where the course was read, as findings_rows says
+                for row in rows:
+                    row.update(source=name, line=line)
+            pending.extend(rows)
+            while len(pending) >= tables.BATCH_SIZE:
+                write(pa.RecordBatch.from_pylist(pending[: tables.BATCH_SIZE], schema=schema))
+                del pending[: tables.BATCH_SIZE]
+
+        code = _export(run, options, jobs, add, options.max_problems)
+        if pending:
+            write(pa.RecordBatch.from_pylist(pending, schema=schema))
+    return code
+
+
+@contextlib.contextmanager
+def _table_stream(output: str) -> Iterator[BinaryIO]:
+    """The binary stream a table goes to; failures to write become errors naming it."""
+    if output == "-":
+        binary = getattr(sys.stdout, "buffer", None)
+        if binary is None:
+            raise OutputError("standard output is closed or takes no bytes")
+        try:
+            yield binary
+        except OSError as exc:
+            raise OutputError(_output_failure(exc)) from None
+        return
+    try:
+        stream = open(output, "wb")  # noqa: SIM115
+    except OSError as exc:
+        raise UsageError(f"cannot write {output!r}: {_reason(exc)}") from None
+    try:
+        with stream:
+            yield stream
+    except OSError as exc:
+        raise UsageError(f"cannot write {output!r}: {_failure(exc)}") from None
+
+
+@contextlib.contextmanager
+def _table_writer(to: str, stream: BinaryIO, schema: Any) -> Iterator[Callable[[Any], None]]:
+    """A function that writes one record batch of ``schema`` as ``to`` (parquet or csv)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc  # type: ignore[import-untyped]
+    import pyarrow.csv as pa_csv  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    if to == "parquet":
+        with pq.ParquetWriter(stream, schema) as parquet:
+            yield parquet.write_batch
+        return
+    lists = [pa.types.is_list(field.type) for field in schema]
+    flat = pa.schema(
+        [
+            field.with_type(pa.string()) if is_list else field
+            for field, is_list in zip(schema, lists, strict=True)
+        ]
+    )
+
+    def write_csv(batch: Any) -> None:
+        columns = [
+            pc.binary_join(column, ";") if is_list else column
+            for column, is_list in zip(batch.columns, lists, strict=True)
+        ]
+        writer.write_batch(pa.RecordBatch.from_arrays(columns, schema=flat))
+
+    with pa_csv.CSVWriter(stream, flat) as writer:
+        yield write_csv
+
+
+def _export(
+    run: StreamRun,
+    options: ExportOptions,
+    jobs: int,
+    write: Callable[[Any, str, int | None], None],
+    limit: int,
+) -> int:
+    """``write`` what each valid course gives (a line, or table rows); report the others."""
     reporter = TextReporter(_ErrorLines(), False, limit)
     tally, progress, names = run.tally, run.progress, run.names
     with contextlib.closing(run.results(export_chunk, options, jobs)) as chunks:
@@ -1528,7 +1756,7 @@ def _export(run: StreamRun, options: ExportOptions, jobs: int, target: Output, l
                 tally.documents += 1
                 if text is not None:
                     tally.valid += 1
-                    target.write(text + "\n")
+                    write(text, names[source], line)
                     continue
                 progress.clear()
                 has_error = _report_rows(
@@ -1779,7 +2007,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         choices=tuple(REPORTERS),
         default="text",
-        help="text (default), json (one object) or jsonl (one object per problem)",
+        help="text (default), json (one object), jsonl (one object per problem) or csv "
+        "(one row per problem; the summary goes to standard error)",
     )
     check.add_argument(
         "-j",
@@ -1811,10 +2040,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--protocol",
-        choices=documents.protocol_names(),
-        metavar="NAME",
-        help="protocol to check courses against (default: the course's own); one of: "
-        + ", ".join(documents.protocol_names()),
+        metavar="NAME|FILE.json",
+        help="protocol to check courses against (default: the course's own): a protocol "
+        "document file, or one of: " + ", ".join(documents.protocol_names()),
+    )
+    check.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="check on a Dask cluster: a scheduler address such as tcp://host:8786, or local "
+        "for two worker processes on this machine (needs the dask extra)",
     )
 
     schedule = commands.add_parser(
@@ -1856,10 +2090,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser(
         "export",
-        help="write courses in another format (FHIR R4 bundles) as JSON Lines",
+        help="write courses in another format (FHIR R4 bundles, or a Parquet or CSV table)",
         description=(
             "Read course documents as check does and write one FHIR R4 Bundle per valid "
-            "course, one per line. Documents that are not valid are reported on standard "
+            "course, one per line, or (--to parquet or csv) one of the tables of the valid "
+            "courses (--table). Documents that are not valid are reported on standard "
             "error and not written. PATH is a JSON file, a JSON Lines file, a directory or "
             "- for JSON Lines on standard input."
         ),
@@ -1870,7 +2105,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("paths", nargs="+", metavar="PATH", help="file, directory or -")
     export.add_argument(
-        "--to", choices=EXPORT_FORMATS, required=True, help="the format to write: fhir"
+        "--to",
+        choices=EXPORT_FORMATS,
+        required=True,
+        help="the format to write: fhir (JSON Lines), or parquet or csv (a table; see --table)",
+    )
+    export.add_argument(
+        "--table",
+        choices=EXPORT_TABLES,
+        help="the table written by --to parquet or csv: " + ", ".join(EXPORT_TABLES),
     )
     export.add_argument(
         "-o", "--output", default="-", metavar="FILE", help="file to write (default: stdout)"

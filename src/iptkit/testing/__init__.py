@@ -29,6 +29,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - CI installs every extra
 
     raise MissingExtraError("iptkit.testing", "hypothesis") from exc
 
+from iptkit.testing._checks import findings
 from iptkit.testing._common import aware_datetimes, dates, private_text, zone_names
 from iptkit.testing._contract import (
     amendments,
@@ -103,6 +104,7 @@ __all__ = [
     "dates",
     "diagnoses",
     "expectations",
+    "findings",
     "focus_pairs",
     "formulations",
     "goal_ratings",
