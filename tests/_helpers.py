@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -152,3 +153,12 @@ __all__ = [
     "public_models",
     "value_at",
 ]
+
+
+#: What coverage.py adds to standard error when the suite runs under it (``make pytest``).
+COVERAGE_NOISE = re.compile(rb"^[^\n]*CoverageWarning[^\n]*\n(?:  [^\n]*\n)?", re.MULTILINE)
+
+
+def quiet(err: bytes | None) -> bytes:
+    """Standard error of a child process without the warnings coverage.py adds to it."""
+    return COVERAGE_NOISE.sub(b"", err or b"")

@@ -19,7 +19,6 @@ import io
 import json
 import math
 import os
-import re
 import select
 import signal
 import socket
@@ -38,6 +37,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import iptkit
+from _helpers import quiet
 from iptkit._cli import _documents as documents
 from iptkit._cli import _main as cli
 
@@ -132,15 +132,6 @@ def wait_for(condition: Callable[[], bool], timeout: float = TIMEOUT) -> bool:
             return True
         time.sleep(0.01)
     return condition()
-
-
-#: What coverage.py adds to standard error when the suite runs under it (``make pytest``).
-COVERAGE_NOISE = re.compile(rb"^[^\n]*CoverageWarning[^\n]*\n(?:  [^\n]*\n)?", re.MULTILINE)
-
-
-def quiet(err: bytes | None) -> bytes:
-    """Standard error without the warnings coverage.py adds to it."""
-    return COVERAGE_NOISE.sub(b"", err or b"")
 
 
 def finish(proc: subprocess.Popen[bytes]) -> tuple[int, bytes, bytes]:
