@@ -25,6 +25,10 @@ from pydantic import BaseModel
 import iptkit
 from iptkit import TreatmentContract, TreatmentCourse
 
+# The same documents as the pydantic tests: a valid contract body and one with
+# three problems, two of them holding MARKER (which must never appear in a response).
+from test_pydantic import MARKER, contract_document, three_problems
+
 with warnings.catch_warnings():
     # Starlette's test client asks for a package of its own (httpx2) over httpx, in a warning.
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
@@ -32,9 +36,6 @@ with warnings.catch_warnings():
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = sorted((ROOT / "examples" / "data").glob("*.json"))[0]
-
-#: Put into bad bodies; must never appear in a response.
-MARKER = "Zq9MARKER"
 JSON = {"content-type": "application/json"}
 
 
@@ -67,24 +68,6 @@ def add_course(course: Annotated[TreatmentCourse, Body()]) -> TreatmentCourse:
 
 
 client = TestClient(app)
-
-
-def contract_document() -> dict[str, Any]:
-    """A valid contract document without ``schema_version``, as a client sends one."""
-    course = iptkit.loads(TreatmentCourse, EXAMPLE.read_text(encoding="utf-8"))
-    assert course.contract is not None
-    doc = iptkit.dump(course.contract)
-    del doc["schema_version"]
-    return doc
-
-
-def three_problems() -> dict[str, Any]:
-    """A contract with three independent problems, two holding the marker."""
-    doc = contract_document()
-    doc["sessions"] = {**doc["sessions"], "total": 0}
-    doc["focus_areas"] = [MARKER]
-    doc["colour"] = MARKER
-    return doc
 
 
 THREE_PROBLEMS: list[tuple[list[str | int], str]] = [

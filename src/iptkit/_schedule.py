@@ -550,7 +550,7 @@ class Schedule:
                     "A make-up time is given for a missed session that is not made up.",
                 )
             make_up = True
-        group = self.protocol.format is Format.GROUP and target.kind is SessionKind.ACUTE
+        group = _closed_group(self.protocol, target.kind)
         if group:
             # The closed-group rule: the group's calendar never shifts.
             if make_up and make_up_at is None:
@@ -1015,6 +1015,15 @@ class Schedule:
             yield from _excluded_issues(self, info)
 
 
+def _closed_group(protocol: Protocol, kind: SessionKind) -> bool:
+    """Whether the closed-group rule, not the missed-session policy, governs a session.
+
+    A group protocol's acute sessions are the group's calendar: one that falls
+    through counts unless the whole group meets again at a booked time.
+    """
+    return protocol.format is Format.GROUP and kind is SessionKind.ACUTE
+
+
 def _policy_words(policy: MissedSessionPolicy) -> str:
     return "counts" if policy is MissedSessionPolicy.COUNTS else "is made up"
 
@@ -1029,14 +1038,13 @@ def _made_up_issues(schedule: Schedule) -> Iterator[Issue]:
     policy is the treatment contract's; maintenance is agreed separately and
     a missed maintenance session may count).
     """
-    group = schedule.protocol.format is Format.GROUP
     sessions = schedule.sessions
     for index, session in enumerate(sessions):
         if session.kind is SessionKind.PRE_TREATMENT or not session.status.fell_through:
             continue
         # The closed-group rule: a group session that falls through counts,
         # unless the whole group met again at a booked time (a made-up row).
-        policy = None if group and session.kind is SessionKind.ACUTE else schedule.missed_policy
+        policy = None if _closed_group(schedule.protocol, session.kind) else schedule.missed_policy
         if session.made_up:
             if not any(
                 later.kind is session.kind and later.number == session.number and not later.made_up
