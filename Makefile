@@ -8,8 +8,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Only the folders that exist: git keeps no empty folder, so a fresh clone may lack one.
 LINT_PATHS := src tests $(wildcard examples bench docs/conf.py .ci/*.py)
-# bench/ is not a package (and .ci/ holds scripts): mypy checks them in a run of their own.
-SCRIPT_PATHS := $(wildcard bench .ci/*.py)
+# bench/ and examples/ are not packages (and .ci/ holds scripts): mypy checks them in a run of their own.
+SCRIPT_PATHS := $(wildcard bench examples .ci/*.py)
 # Built distributions, the clean venv they are installed into, coverage data.
 DIST := build/dist
 COVERAGE_DIR := build/coverage
