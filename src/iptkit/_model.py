@@ -718,10 +718,15 @@ def _fast_bounds(c: Constraints, var: str, src: _FastSource) -> list[str]:
     return tests
 
 
-def _fast_field(spec: FieldSpec, src: _FastSource) -> None:
-    """Add the lines that return ``False`` unless field ``spec`` passes its checks."""
+def _fast_field(
+    spec: FieldSpec, src: _FastSource, value: str | None = None, fail: str = "return False"
+) -> None:
+    """Add the lines that run ``fail`` unless field ``spec`` passes its checks.
+
+    ``value``: the expression of the field's value (``self.<name>`` by default).
+    """
     out = src.lines
-    out.append(f"    v = self.{spec.name}")
+    out.append(f"    v = {value or 'self.' + spec.name}")
     shape = spec.shape
     optional = shape.kind is Kind.OPTIONAL
     inner = shape.inner if optional else shape
@@ -732,17 +737,17 @@ def _fast_field(spec: FieldSpec, src: _FastSource) -> None:
             out.append("    if v is not None:")
             indent = "        "
         item = _fast_type(inner.inner, "x", src)
-        out.append(f"{indent}if type(v) is not tuple: return False")
+        out.append(f"{indent}if type(v) is not tuple: {fail}")
         out.append(f"{indent}for x in v:")
-        out.append(f"{indent}    if not {item}: return False")
+        out.append(f"{indent}    if not {item}: {fail}")
         for test in [*bounds, *_fast_rules(spec, src)]:
-            out.append(f"{indent}if not ({test}): return False")
+            out.append(f"{indent}if not ({test}): {fail}")
         return
-    out.append(f"    if not {_fast_type(shape, 'v', src)}: return False")
+    out.append(f"    if not {_fast_type(shape, 'v', src)}: {fail}")
     tests = [*bounds, *_fast_rules(spec, src)]
     if tests:
         guard = "v is not None and not " if optional else "not "
-        out.append(f"    if {guard}({' and '.join(tests)}): return False")
+        out.append(f"    if {guard}({' and '.join(tests)}): {fail}")
 
 
 def _fast_rules(spec: FieldSpec, src: _FastSource) -> list[str]:
@@ -775,6 +780,45 @@ def _compile_fast(cls: type) -> _Fast:
     # Generated: loads() of the examples corpus takes 1.28x as long with a plain loop
     # of per-field predicates instead (1.44x with only the detailed checks).
     return typing.cast(_Fast, compile_function("fast", src.lines, src.names))
+
+
+#: What generated code is built from: the names it refers to, and its lines.
+GeneratedSource = _FastSource
+
+
+def add_build_lines(cls: type, src: GeneratedSource, arguments: list[str], fail: str) -> None:
+    """Add lines that build a ``cls`` from the locals ``arguments`` (its fields, in order).
+
+    The lines run what building the object runs when nothing is wrong (the
+    fast field checks, the canonical forms, the cross-field rules) on the
+    values as given, set the fields and return the object; as soon as
+    anything does not pass they run ``fail`` instead (a statement that
+    builds the object the ordinary way, which reports every problem).  The
+    codec ends its compiled structure hooks with them: the same checks as
+    ``cls(**fields)``, without the call through ``__init__`` and the
+    re-reading of each field.
+    """
+    specs = field_specs(cls)
+    for spec, argument in zip(specs, arguments, strict=True):
+        _fast_field(spec, src, value=argument, fail=fail)
+    _, fixes = _plan(cls)
+    fixed = dict(fixes)
+    for spec, argument in zip(specs, arguments, strict=True):
+        fix = fixed.get(spec.name)
+        if fix is not None:
+            src.lines.append(f"    {argument} = {src.name(fix)}({argument})")
+    src.lines.append(f"    obj = {src.name(object.__new__)}({src.name(cls)})")
+    src.lines.append(f"    _set = {src.name(object.__setattr__.__get__)}(obj)")
+    for spec, argument in zip(specs, arguments, strict=True):
+        src.lines.append(f"    _set({spec.name!r}, {argument})")
+    if getattr(cls, "_invariants", None) is not None:
+        # Looked up when it runs, as _post_init does.
+        src.lines.append("    rules = obj._invariants")
+        src.lines.append(
+            f"    if rules is not None and {src.name(next)}(iter(rules()), None) is not None:"
+        )
+        src.lines.append(f"        {fail}")
+    src.lines.append("    return obj")
 
 
 # --------------------------------------------------------------------------

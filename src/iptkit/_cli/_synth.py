@@ -92,7 +92,7 @@ from iptkit._inventory import (
     RelationshipChange,
     RelationshipRole,
 )
-from iptkit._io._codec import SCHEMA_VERSION, dumps, loads
+from iptkit._io._codec import SCHEMA_VERSION, dumps, loads, text_expression, text_names
 from iptkit._life_events import LifeEvent, LifeEventKind
 from iptkit._model import evolve, field_specs
 from iptkit._protocol import (
@@ -413,37 +413,18 @@ class _Missing:
     """Marks a keyword not given to a shape (its default is written)."""
 
 
-def _expression(shape: TypeShape, var: str, depth: int = 0) -> str:
-    """Python source writing the value ``var`` of a field of ``shape`` as JSON.
+def _own_expression(shape: TypeShape, var: str) -> str | None:
+    """How the generator writes a value unlike the codec (see :func:`text_expression`).
 
-    Specialised by kind so that writing a session record costs a few string
-    operations: enumeration values are lowercase snake_case (no escaping),
-    dates are ISO text, nested models arrive already rendered.
+    Nested models arrive already rendered (or are rendered once), and a
+    whole number given for a decimal field is written as the model stores
+    it, as the float of that value.
     """
-    kind = shape.kind
-    if kind is Kind.BOOL:
-        return f'("true" if {var} else "false")'
-    if kind is Kind.INT:
-        return f"str({var})"
-    if kind is Kind.FLOAT:
-        # As the model stores it: a whole number becomes the float of that value.
+    if shape.kind is Kind.MODEL:
+        return f"R({var})"
+    if shape.kind is Kind.FLOAT:
         return f"repr(float({var}))"
-    if kind is Kind.STR:
-        return f"E({var})"
-    if kind is Kind.DATE or kind is Kind.DATETIME:
-        return f"('\"' + {var}.isoformat() + '\"')"
-    if kind is Kind.ENUM:
-        return f"('\"' + {var}._value_ + '\"')"
-    if kind is Kind.TUPLE:
-        item = f"i{depth}"
-        inner = _expression(shape.inner, item, depth + 1)
-        return f'("[" + ",".join([{inner} for {item} in {var}]) + "]")'
-    if kind is Kind.OPTIONAL:
-        return f'("null" if {var} is None else {_expression(shape.inner, var, depth)})'
-    if kind is Kind.ANY:
-        return f"J({var})"
-    # Models and unions of plain values: written by the value's own writer.
-    return f"R({var})"
+    return None
 
 
 def _shape(cls: type, *, top: bool = False) -> Callable[..., str]:
@@ -456,13 +437,7 @@ def _shape(cls: type, *, top: bool = False) -> Callable[..., str]:
         cls: the model class.
         top: the text is a top-level document, with its ``schema_version`` first.
     """
-    names: dict[str, Any] = {
-        "R": _render,
-        "E": _encode_text,
-        "J": functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":")),
-        "T": _Text,
-        "M": _Missing,
-    }
+    names: dict[str, Any] = {**text_names(), "R": _render, "T": _Text, "M": _Missing}
     params: list[str] = []
     pieces: list[str] = []
     for index, (attribute, spec) in enumerate(
@@ -470,7 +445,7 @@ def _shape(cls: type, *, top: bool = False) -> Callable[..., str]:
     ):
         name = attribute.name
         key = ("" if index == 0 else ",") + f'"{name}":'
-        written = _expression(spec.shape, name)
+        written = text_expression(spec.shape, name, names, override=_own_expression)
         default = attribute.default
         if default is attrs.NOTHING or isinstance(default, attrs.Factory):  # type: ignore[arg-type]
             # A default made from the other fields: the generator always gives the value.

@@ -40,6 +40,7 @@ import contextvars
 import datetime as dt
 import enum
 import json
+import operator
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -49,7 +50,13 @@ import cattrs
 
 from iptkit._errors import NO_INPUT, Issue, ValidationError, join_path, relocate
 from iptkit._io._migrations import SCHEMA_VERSION, upgrade
-from iptkit._model import check_fields, document_kind, field_specs
+from iptkit._model import (
+    GeneratedSource,
+    add_build_lines,
+    check_fields,
+    document_kind,
+    field_specs,
+)
 from iptkit._protocol import BUILTIN_PROTOCOLS, Protocol
 from iptkit._types import (
     MAX_DEPTH,
@@ -206,6 +213,10 @@ def _structure_datetime(value: Any, _: Any) -> dt.datetime:
     )
 
 
+#: Per enumeration hook: its members by value (compiled hooks look them up inline).
+_ENUM_MEMBERS: dict[_Hook, Mapping[Any, enum.Enum]] = {}
+
+
 def _enum_hook(shape: TypeShape) -> _Hook:
     members: Mapping[Any, enum.Enum] = shape.enum_class._value2member_map_
     allowed = ", ".join(repr(m.value) for m in shape.enum_class)
@@ -223,6 +234,7 @@ def _enum_hook(shape: TypeShape) -> _Hook:
             )
         return member
 
+    _ENUM_MEMBERS[structure_enum] = members
     return structure_enum
 
 
@@ -249,7 +261,7 @@ def _tuple_hook(shape: TypeShape, conv: cattrs.Converter) -> _Hook:
         append = items.append
         try:
             for item in value:
-                append(item_hook(item, item_type))
+                append(item_hook(item, _))
         except ValidationError:
             pass
         else:
@@ -260,7 +272,7 @@ def _tuple_hook(shape: TypeShape, conv: cattrs.Converter) -> _Hook:
         left: collections.Counter[str] | None = None
         for index, item in enumerate(value):
             try:
-                item_hook(item, item_type)
+                item_hook(item, None)
             except ValidationError as exc:
                 if _listing(issues):
                     issues.extend(relocate(exc.issues, f"$[{index}]"))
@@ -280,7 +292,7 @@ def _optional_hook(shape: TypeShape, conv: cattrs.Converter) -> _Hook:
     def structure_optional(value: Any, _: Any) -> Any:
         if value is None:
             return None
-        return hook(value, inner)
+        return hook(value, _)
 
     return structure_optional
 
@@ -312,12 +324,15 @@ def _hooked(tp: Any) -> bool:
 
 
 def _model_hook(cls: type, conv: cattrs.Converter) -> _Hook:
-    """Build the structure hook of model ``cls``: one loop over its fields.
+    """Build the structure hook of model ``cls``.
 
     A plain value goes to the model as it is; any other value goes through the
     hook of its type (for ``X | None``, the hook of ``X`` unless the value is
     null).  Every problem is collected: missing and unknown keys, each field
     that fails its hook, and the field checks of the fields that did load.
+    An object with exactly the model's keys (as :func:`dump` writes them)
+    takes the compiled hook of :func:`_compile_structure`; any other, the
+    loop of ``report``.
     """
     steps: list[tuple[str, _Hook | None, bool, bool]] = []
     for spec in field_specs(cls):
@@ -329,39 +344,12 @@ def _model_hook(cls: type, conv: cattrs.Converter) -> _Hook:
             hook = _protocol_field_hook(hook)
         steps.append((spec.name, hook, spec.required, nullable))
     known = frozenset(name for name, *_ in steps)
-    size = len(known)
-    shape = shape_of(cls)
     order = _issue_order([name for name, *_ in steps])
 
-    def structure_model(data: Any, _: Any) -> Any:
-        if type(data) is not dict:
-            raise _wrong_type(shape, data)
-        if len(data) != size or not known.issuperset(data):
-            return report(data)
-        # Every field is given, as dump() writes them.
-        issues: list[Issue] | None = None
-        left: collections.Counter[str] | None = None
-        kwargs = {}
-        for name, hook, _required, nullable in steps:
-            value = data[name]
-            if hook is None or (nullable and value is None):
-                kwargs[name] = value
-                continue
-            try:
-                # iptkit's hooks do not use their second argument (cattrs passes the type).
-                kwargs[name] = hook(value, None)
-            except ValidationError as exc:
-                if issues is None:
-                    issues = []
-                issues.extend(relocate(exc.issues, "$." + name))
-                left = _count_left_out(left, exc.left_out)
-        if issues:
-            issues.extend(check_fields(cls, kwargs, rules=True))
-            raise _gathered(sorted(issues, key=order), left)
-        return cls(**kwargs)
-
-    def report(data: dict[Any, Any]) -> Any:
+    def report(data: dict[Any, Any], keys: Any) -> Any:
         """The same, for an object that lacks fields or has unknown keys."""
+        if keys.__class__ is KeyTally:
+            keys.count += len(data)
         issues: list[Issue] = []
         left: collections.Counter[str] | None = None
         kwargs = {}
@@ -372,7 +360,7 @@ def _model_hook(cls: type, conv: cattrs.Converter) -> _Hook:
                     kwargs[name] = value
                     continue
                 try:
-                    kwargs[name] = hook(value, None)
+                    kwargs[name] = hook(value, keys)
                 except ValidationError as exc:
                     issues.extend(relocate(exc.issues, "$." + name))
                     left = _count_left_out(left, exc.left_out)
@@ -390,9 +378,121 @@ def _model_hook(cls: type, conv: cattrs.Converter) -> _Hook:
             raise _gathered(sorted(issues, key=order), left)
         return cls(**kwargs)
 
-    # No generated code here: an unrolled, compiled version of this loop (0.1.0's) loads
-    # the examples corpus only 1.02x as fast (1.02x with the models' checks off too).
-    return structure_model
+    return _compile_structure(cls, steps, report, order)
+
+
+def _compile_structure(
+    cls: type,
+    steps: list[tuple[str, _Hook | None, bool, bool]],
+    report: Callable[[dict[Any, Any], Any], Any],
+    order: Callable[[Issue], int],
+) -> _Hook:
+    """Compile the structure hook of model ``cls`` for an object with every field given.
+
+    One function per model: it reads each field, converts it with its hook
+    (an enumeration by a lookup in the function itself), collects what
+    fails, and ends with the model's own build lines
+    (:func:`~iptkit._model.add_build_lines`), so a valid object is checked
+    once, without a call through ``__init__``.  An object that lacks fields
+    or has unknown keys goes to ``report``.  Whatever fails, the error is
+    the one the plain loop over the fields gave: the field problems in field
+    order, with the field checks of the fields that did load.
+    """
+    src = GeneratedSource()
+    names = [name for name, *_ in steps]
+    arguments = [f"a{index}" for index in range(len(steps))]
+    values = ", ".join(arguments)
+    error = src.name(ValidationError)
+    missing = src.name(_NOT_LOADED)
+    note = src.name(_note_failure)
+    shape = shape_of(cls)
+
+    def ordinary(*given: Any) -> Any:
+        """Build the object the ordinary way (its checks report every problem)."""
+        return cls(**dict(zip(names, given, strict=True)))
+
+    def give_up(failed: _Failed, given: tuple[Any, ...]) -> ValidationError:
+        issues, left = failed
+        loaded = {n: v for n, v in zip(names, given, strict=True) if v is not _NOT_LOADED}
+        issues.extend(check_fields(cls, loaded, rules=True))
+        return _gathered(sorted(issues, key=order), left)
+
+    def wrong(data: Any) -> ValidationError:
+        return _wrong_type(shape, data)
+
+    lines = src.lines
+    lines += [
+        "def structure(data, _):",
+        "    if type(data) is not dict:",
+        f"        raise {src.name(wrong)}(data)",
+        f"    if len(data) != {len(steps)} or not {src.name(frozenset(names))}.issuperset(data):",
+        f"        return {src.name(report)}(data, _)",
+        f"    if _.__class__ is {src.name(KeyTally)}:",
+        f"        _.count += {len(steps)}",
+        "    failed = None",
+    ]
+    for (name, hook, _required, nullable), argument in zip(steps, arguments, strict=True):
+        lines.append(f"    {argument} = data[{name!r}]")
+        if hook is None:
+            continue
+        indent = "    "
+        if nullable:
+            lines.append(f"    if {argument} is not None:")
+            indent = "        "
+        path = "$." + name
+        members = _ENUM_MEMBERS.get(hook)
+        if members is not None:
+            # The lookup inline; the hook itself only to report a value it refuses.
+            lines += [
+                f"{indent}v = {argument}",
+                f"{indent}{argument} = {src.name(members)}.get(v) if type(v) is str else None",
+                f"{indent}if {argument} is None:",
+                f"{indent}    try:",
+                f"{indent}        {argument} = {src.name(hook)}(v, _)",
+                f"{indent}    except {error} as e:",
+                f"{indent}        {argument}, failed = {missing}, {note}(e, {path!r}, failed)",
+            ]
+            continue
+        lines += [
+            f"{indent}try:",
+            f"{indent}    {argument} = {src.name(hook)}({argument}, _)",
+            f"{indent}except {error} as e:",
+            f"{indent}    {argument}, failed = {missing}, {note}(e, {path!r}, failed)",
+        ]
+    lines += [
+        "    if failed is not None:",
+        f"        raise {src.name(give_up)}(failed, ({values},))",
+    ]
+    add_build_lines(cls, src, arguments, fail=f"return {src.name(ordinary)}({values})")
+    structure: _Hook = compile_function("structure", lines, src.names)
+    return structure
+
+
+class KeyTally:
+    """Counts the keys of the objects the structure hooks read (see :func:`loads`).
+
+    Given as a hook's second argument, it is handed down to the hooks of the
+    fields; any other second argument is ignored.
+    """
+
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+#: A field whose hook failed (never a value of a field).
+_NOT_LOADED: Any = object()
+
+#: The issues found so far in an object, and the count of those left out.
+_Failed = tuple[list[Issue], "collections.Counter[str] | None"]
+
+
+def _note_failure(exc: ValidationError, path: str, failed: _Failed | None) -> _Failed:
+    """``failed`` with the issues of a field that failed to load at ``path``."""
+    issues, left = failed if failed is not None else ([], None)
+    issues.extend(relocate(exc.issues, path))
+    return issues, _count_left_out(left, exc.left_out)
 
 
 def _protocol_field_hook(structure_protocol: _Hook) -> _Hook:
@@ -417,7 +517,7 @@ def _protocol_field_hook(structure_protocol: _Hook) -> _Hook:
                     value,
                 )
             return found
-        return structure_protocol(value, None)
+        return structure_protocol(value, _)
 
     return structure
 
@@ -532,6 +632,212 @@ def _dump_expression(
     return None  # plain values and unions of them
 
 
+# --------------------------------------------------------------------------
+# JSON text, written directly
+# --------------------------------------------------------------------------
+#
+# ``dumps`` writes a model's JSON text without building the dict ``dump``
+# returns: each model gets a compiled writer that formats its fields straight
+# into one string.  The text is byte for byte what ``json.dumps(dump(obj),
+# ensure_ascii=False, separators=(",", ":"))`` gives (a property test holds
+# the two together): text goes through the encoder's own string escaping,
+# whole numbers are written as ``int.__str__`` writes them (what the encoder
+# does), and any other value (floats, ``Any``, unions) through the encoder.
+
+#: The encoder of the compact form (``dumps`` without ``indent``).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+_Writer = Callable[[Any], str]
+
+#: JSON text of a string, escaped as the encoder escapes it.
+_write_text: Callable[[str], str] = json.encoder.encode_basestring
+
+#: Per model class: its compiled writer.
+_WRITERS: dict[type, _Writer] = {}
+
+
+#: Per document class: its compiled writer as a top-level document.
+_DOCUMENT_WRITERS: dict[type, _Writer] = {}
+
+
+def _writer(cls: type) -> _Writer:
+    """The compiled writer of model ``cls`` (built on first use)."""
+    writer = _WRITERS.get(cls)
+    if writer is None:
+        writer = _WRITERS[cls] = _model_writer(cls)
+    return writer
+
+
+def _top_writer(cls: type) -> _Writer:
+    """The writer of ``cls`` at the top level: a document gets its ``schema_version`` first."""
+    writer = _DOCUMENT_WRITERS.get(cls)
+    if writer is None:
+        _check_model_class(cls)
+        if document_kind(cls) is None:
+            writer = _writer(cls)
+        else:
+            writer = _model_writer(cls, f'"schema_version":{SCHEMA_VERSION}')
+        _DOCUMENT_WRITERS[cls] = writer
+    return writer
+
+
+def _write_any(obj: Any) -> str:
+    """The JSON text of a model object of any class (a subclass a downstream package made)."""
+    cls = type(obj)
+    _check_model_class(cls)
+    return _writer(cls)(obj)
+
+
+def _write_protocol(protocol: Protocol) -> str:
+    """A built-in protocol by its name; any other as an object (as :func:`_dump_protocol_field`)."""
+    if protocol.name in BUILTIN_PROTOCOLS:
+        return _write_text(protocol.name)
+    return _write_any(protocol)
+
+
+def _model_writer(cls: type, first: str | None = None) -> _Writer:
+    """Compile the writer of model ``cls``: its fields formatted into one f-string.
+
+    An object of a subclass (a model a downstream package extended) is
+    handed to the subclass's own writer, so its extra fields are written.
+    ``first``: a member written before the fields (a document's version).
+    """
+    names = {**text_names(), "cls": cls}
+    lines = ["def write(obj):", "    if type(obj) is not cls:", "        return write_any(obj)"]
+    template = [] if first is None else [first]
+    for index, spec in enumerate(field_specs(cls)):
+        local = f"f{index}"
+        shape = spec.shape
+        if shape.kind is Kind.INT:
+            # An int formats as its JSON text in the f-string itself.
+            lines.append(f"    {local} = obj.{spec.name}")
+        elif shape.kind is Kind.OPTIONAL:
+            inner = text_expression(shape.inner, local, names)
+            lines.append(f"    {local} = obj.{spec.name}")
+            lines.append(f"    {local} = 'null' if {local} is None else {inner}")
+        else:
+            expression = text_expression(shape, f"obj.{spec.name}", names)
+            lines.append(f"    {local} = {expression}")
+        key = json.dumps(spec.name)
+        template.append(f"{key}:{{{local}}}")
+    body = ",".join(template)
+    if "'" in body or "\\" in body:  # pragma: no cover - field names are identifiers
+        msg = f"field names of {cls.__name__} cannot be written into a template"
+        raise TypeError(msg)
+    lines.append(f"    return f'{{{{{body}}}}}'")
+    writer: _Writer = compile_function("write", lines, names)
+    return writer
+
+
+def text_names() -> dict[str, Any]:
+    """The names the expressions of :func:`text_expression` refer to."""
+    return {
+        "enc": _ENCODER.encode,
+        "text": _write_text,
+        "int_text": int.__repr__,
+        "name_of": operator.attrgetter("_name_"),
+        "sep": ",",
+        "write_any": _write_any,
+        "write_protocol": _write_protocol,
+    }
+
+
+#: A writer's own expression for a value of some shape (``None``: the usual one).
+TextOverride = Callable[[TypeShape, str], "str | None"]
+
+
+def text_expression(
+    shape: TypeShape,
+    var: str,
+    names: dict[str, Any],
+    depth: int = 0,
+    override: TextOverride | None = None,
+) -> str:
+    """An expression giving the JSON text of the value ``var`` of ``shape``.
+
+    ``var`` is a name or an attribute access (evaluated more than once only
+    where that is cheap and gives the same value).  ``names`` starts as
+    :func:`text_names` and gets the tables the expression uses.  ``override``
+    may give its own expression for a shape (the corpus generator writes
+    nested models it has rendered already).
+    """
+    if override is not None:
+        own = override(shape, var)
+        if own is not None:
+            return own
+    kind = shape.kind
+    if kind is Kind.BOOL:
+        return f"('true' if {var} else 'false')"
+    if kind is Kind.DATE or kind is Kind.DATETIME:
+        return f"'\"' + {var}.isoformat() + '\"'"
+    if kind is Kind.ENUM:
+        return f"{_enum_table(shape, names)}[{var}._name_]"
+    if kind is Kind.TUPLE:
+        items = _items_expression(shape.inner, var, names, depth, override)
+        if "'" in items or '"' in items:  # a literal cannot go inside the f-string (3.11)
+            return f"'[' + sep.join({items}) + ']'"
+        return f"f'[{{sep.join({items})}}]'"
+    if kind is Kind.OPTIONAL:
+        held = f"v{depth}"
+        inner = text_expression(shape.inner, held, names, depth + 1, override)
+        return f"('null' if ({held} := {var}) is None else {inner})"
+    if kind is Kind.UNION and all(a.kind in _TYPED_TEXT for a in shape.alternatives):
+        # The one alternative the value's type names (a value is of one of them).
+        tests = [
+            f"{_TYPED_TEXT[a.kind]}({var}) if type({var}) is {a.kind.value} else "
+            for a in shape.alternatives
+        ]
+        return "(" + "".join(tests) + f"enc({var}))"
+    function = _text_function(shape, names)
+    return f"{function}({var})"
+
+
+def _enum_table(shape: TypeShape, names: dict[str, Any]) -> str:
+    """The name of a table from each member's name to its JSON text."""
+    table = f"m{len(names)}"
+    names[table] = {m._name_: _ENCODER.encode(m._value_) for m in shape.enum_class}
+    return table
+
+
+def _text_function(shape: TypeShape, names: dict[str, Any]) -> str:
+    """The name of a function giving the JSON text of a value of ``shape``."""
+    kind = shape.kind
+    if kind is Kind.STR:
+        return "text"
+    if kind is Kind.INT:
+        return "int_text"
+    if kind is Kind.MODEL:
+        cls = shape.model_class
+        if cls is Protocol:
+            return "write_protocol"
+        name = f"w{len(names)}"
+        names[name] = _writer(cls)
+        return name
+    return "enc"  # floats, Any and other unions
+
+
+def _items_expression(
+    shape: TypeShape, var: str, names: dict[str, Any], depth: int, override: TextOverride | None
+) -> str:
+    """An iterable of the JSON texts of the items ``var`` of ``shape`` (no frame per item)."""
+    kind = shape.kind
+    if override is not None and override(shape, "x") is not None:
+        kind = Kind.ANY  # the writer's own: item by item
+    if kind is Kind.ENUM:
+        lookup = f"g{len(names)}"
+        names[lookup] = names[_enum_table(shape, names)].__getitem__
+        return f"map({lookup}, map(name_of, {var}))"
+    if kind in (Kind.STR, Kind.INT, Kind.MODEL):
+        return f"map({_text_function(shape, names)}, {var})"
+    item = f"x{depth}"
+    inner = text_expression(shape, item, names, depth + 1, override)
+    return f"[{inner} for {item} in {var}]"
+
+
+#: The writers of the kinds a union may pick by the value's exact type.
+_TYPED_TEXT = {Kind.STR: "text", Kind.INT: "int_text"}
+
+
 def make_converter() -> cattrs.Converter:
     """Return a new converter configured with iptkit's wire rules.
 
@@ -603,9 +909,20 @@ def load(
     """
     _check_model_class(cls)
     _check_max_issues(max_issues)
+    return _load_capped(cls, data, require_version, max_issues)
+
+
+def _load_capped(
+    cls: type[T],
+    data: Any,
+    require_version: bool,
+    max_issues: int | None,
+    keys: KeyTally | None = None,
+) -> T:
+    """:func:`load` once its arguments are checked; ``keys`` counts the keys read."""
     token = _MAX_ISSUES.set(max_issues)
     try:
-        return _load(cls, data, require_version)
+        return _load(cls, data, require_version, keys)
     except ValidationError:
         # Checked only when loading failed: a value that loads fits its
         # model's shape, which nests far less than MAX_DEPTH levels.
@@ -637,7 +954,7 @@ def _too_deep(text: Any = NO_INPUT) -> ValidationError:
     )
 
 
-def _load(cls: type[T], data: Any, require_version: bool) -> T:
+def _load(cls: type[T], data: Any, require_version: bool, keys: KeyTally | None = None) -> T:
     """:func:`load` without the nesting limit."""
     kind = document_kind(cls)
     version_issues: list[Issue] = []
@@ -647,7 +964,7 @@ def _load(cls: type[T], data: Any, require_version: bool) -> T:
         data, version_issues = upgrade(kind, data, require_version=require_version)
     hook = converter.get_structure_hook(cls)
     try:
-        result: T = hook(data, cls)
+        result: T = hook(data, keys)
     except ValidationError as exc:
         issues = _json_inputs([*version_issues, *exc.issues], data)
         raise _gathered(issues, _count_left_out(None, exc.left_out)) from None
@@ -712,16 +1029,7 @@ _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_re
 
 def parse_json(text: str | bytes) -> Any:
     """Decode JSON text strictly (no ``NaN``, no repeated keys), or raise ``ValidationError``."""
-    if isinstance(text, bytes | bytearray):
-        try:
-            text = bytes(text).decode("utf-8")
-        except UnicodeDecodeError:
-            raise ValidationError.single(
-                "$", "invalid_json", "The document is not valid UTF-8 text.", text
-            ) from None
-    if not isinstance(text, str):
-        msg = f"loads() takes str or bytes, not {type(text).__name__}"
-        raise TypeError(msg)
+    text = _as_text(text)
     try:
         return _DECODER.decode(text)
     except (RecursionError, ValueError) as exc:
@@ -807,14 +1115,79 @@ def loads(
     """
     _check_model_class(cls)
     _check_max_issues(max_issues)
-    data = parse_json(text)
+    text = _as_text(text)
+    data, keys = _parse_quickly(text)
     try:
-        return load(cls, data, require_version=require_version, max_issues=max_issues)
+        result = _load_capped(cls, data, require_version, max_issues, keys)
     except ValidationError as exc:
+        if keys is not None:
+            parse_json(text)  # a repeated key is the error, as when the strict parse runs first
         if len(exc.issues) == 1 and exc.issues[0].code == "too_deep":
             # As when the decoder itself found it too deep: the text is the input.
-            raise _too_deep(text if isinstance(text, str) else bytes(text).decode()) from None
+            raise _too_deep(text) from None
         raise
+    if keys is not None and not _no_key_repeated(cls, text, data, keys):
+        parse_json(text)  # raises duplicate_key if a key is repeated
+    return result
+
+
+# Reading JSON text fast: the decoder without a hook (most of the parse time
+# goes to calling a hook for each object), then a proof that no object repeats
+# a key.  Where the proof fails, the strict decoder decides.
+#
+# The proof: if no quote is followed by white space, every key of the text is
+# followed by ``":``, so the text has at most ``text.count('":')`` keys.  The
+# structure hooks count the keys of the objects they read (``KeyTally``), which
+# is at most the number of distinct keys of each object.  If the two counts are
+# equal, every key is distinct.  A document that was migrated is not counted
+# (its objects are not the text's), nor is a text with white space after a quote
+# (pretty-printed JSON): the strict decoder reads those.
+
+#: A decoder without the repeated-key check (``None``: not installed), refusing
+#: ``NaN`` and ``Infinity`` as the strict one does.  The standard library's
+#: would save the time of the hook, but the proof costs as much; a compiled
+#: decoder (the ``fast`` extra) pays for it.
+_FAST_DECODE: Callable[[str], Any] | None = None
+
+#: A quote followed by white space (one search: faster than four substring tests).
+_QUOTE_SPACE = re.compile(r'"[ \t\n\r]')
+
+
+def _as_text(text: Any) -> str:
+    """``text`` as ``str`` (UTF-8 ``bytes`` decoded), or the error of text that is not."""
+    if isinstance(text, bytes | bytearray):
+        try:
+            return bytes(text).decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationError.single(
+                "$", "invalid_json", "The document is not valid UTF-8 text.", text
+            ) from None
+    if not isinstance(text, str):
+        msg = f"loads() takes str or bytes, not {type(text).__name__}"
+        raise TypeError(msg)
+    return text
+
+
+def _parse_quickly(text: str) -> tuple[Any, KeyTally | None]:
+    """The value of ``text``, and a tally for the proof (``None``: parsed strictly)."""
+    if _FAST_DECODE is None:
+        return parse_json(text), None
+    if _QUOTE_SPACE.search(text):
+        return parse_json(text), None
+    try:
+        return _FAST_DECODE(text), KeyTally()
+    except (RecursionError, ValueError):
+        return parse_json(text), None  # the strict decoder gives the error
+
+
+def _no_key_repeated(cls: type, text: str, data: Any, keys: KeyTally) -> bool:
+    """Whether the tally proves that no object of ``text`` repeats a key (see above)."""
+    count = keys.count
+    if document_kind(cls) is not None and "schema_version" in data:
+        if data["schema_version"] != SCHEMA_VERSION or type(data["schema_version"]) is not int:
+            return False  # migrated: the objects read are not the text's
+        count += 1  # the version's key, which the hooks do not read
+    return count == text.count('":')
 
 
 def dump(obj: Any) -> dict[str, Any]:
@@ -833,11 +1206,16 @@ def dump(obj: Any) -> dict[str, Any]:
 def dumps(obj: Any, *, indent: int | None = None) -> str:
     """Return ``obj`` as JSON text; the same object always gives the same text.
 
+    The text is :func:`dump`'s dict as JSON: compact (no spaces) unless
+    ``indent`` is given, non-ASCII characters as themselves.
+
     >>> from iptkit import Relationship, RelationshipRole
     >>> dumps(Relationship(label="P1", role=RelationshipRole.FRIEND, closeness=2))[:46]
     '{"label":"P1","role":"friend","closeness":2,"c'
     """
-    separators = (",", ":") if indent is None else (",", ": ")
-    return json.dumps(
-        dump(obj), ensure_ascii=False, allow_nan=False, indent=indent, separators=separators
-    )
+    if indent is not None:
+        return json.dumps(
+            dump(obj), ensure_ascii=False, allow_nan=False, indent=indent, separators=(",", ": ")
+        )
+    writer = _DOCUMENT_WRITERS.get(type(obj)) or _top_writer(type(obj))
+    return writer(obj)
