@@ -14,7 +14,7 @@ SCRIPT_PATHS := $(wildcard bench examples .ci/*.py)
 DIST := build/dist
 COVERAGE_DIR := build/coverage
 
-.PHONY: demo test lint typecheck docs dist-check wheel-check pytest bench bench-smoke clean
+.PHONY: demo test lint typecheck docs dist-check wheel-check pytest pytest-pure bench bench-smoke clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -86,7 +86,12 @@ pytest: $(VENV)/.dev
 	if [ $$status -ne 0 ]; then exit $$status; fi; \
 	$(BIN)/python -m coverage combine --quiet && $(BIN)/python -m coverage report
 
-test: lint typecheck docs dist-check pytest
+# The suite again on the pure-Python path: with the `fast` extra installed (as here), loads
+# and dumps take its compiled path, and both paths must pass every test.
+pytest-pure: $(VENV)/.dev
+	IPTKIT_PURE_PYTHON=1 $(BIN)/python -m pytest -q -p no:cacheprovider
+
+test: lint typecheck docs dist-check pytest pytest-pure
 
 bench: $(VENV)/.bench
 	$(BIN)/python bench/run.py

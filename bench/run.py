@@ -69,7 +69,8 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-import corpus  # noqa: E402  (bench/ is not a package)
+import check_case  # noqa: E402  (bench/ is not a package)
+import corpus  # noqa: E402
 import dask_case  # noqa: E402
 import fhir_case  # noqa: E402
 
@@ -83,6 +84,16 @@ TYPE_ADAPTER_BUDGET = 1.1
 #: Names of the timings of iptkit through pydantic's ``TypeAdapter``.
 ADAPTER_LOAD = "iptkit TypeAdapter.validate_json"
 ADAPTER_DUMP = "iptkit TypeAdapter.dump_json"
+#: Names of the timings with the compiled path of the ``fast`` extra (msgspec).
+FAST_LOAD = "iptkit [fast]"
+FAST_DUMP = "iptkit dumps [fast]"
+#: The targets, as ratios to pydantic v2 in the same run: (timing, baseline, at most).
+TARGETS = (
+    ("iptkit", "pydantic v2", 1.3),
+    ("iptkit dumps", "pydantic v2 model_dump_json", 1.0),
+    (FAST_LOAD, "pydantic v2", 0.9),
+    (FAST_DUMP, "pydantic v2 model_dump_json", 0.5),
+)
 
 Approach = Callable[[bytes], Any]
 
@@ -142,6 +153,30 @@ def _each(function: Callable[[Any], Any], items: Sequence[Any]) -> Callable[[], 
     return run
 
 
+def _compiled_path() -> tuple[Any, Any]:
+    """The compiled reader and writer of the ``fast`` extra (``None`` if not installed)."""
+    from iptkit._io import _fast
+
+    if not _fast.installed():
+        return None, None
+    return _fast.load_plain, _fast.dump_text
+
+
+def _on_path(job: Callable[[], None], compiled: tuple[Any, Any]) -> Callable[[], None]:
+    """``job`` run with the codec's compiled path set to ``compiled`` (``(None, None)``: pure)."""
+    from iptkit._io import _codec
+
+    def run() -> None:
+        saved = _codec.accelerated()
+        _codec.use_accelerator(*compiled)
+        try:
+            job()
+        finally:
+            _codec.use_accelerator(*saved)
+
+    return run
+
+
 def time_corpus(lines: list[bytes], repeats: int) -> dict[str, dict[str, float]]:
     """Time every loader and dumper over ``lines``; seconds per course.
 
@@ -162,10 +197,17 @@ def time_corpus(lines: list[bytes], repeats: int) -> dict[str, dict[str, float]]
         if adapter.validate_json(line) != obj or not same_json:
             msg = "TypeAdapter(TreatmentCourse) disagrees with iptkit.loads or iptkit.dumps"
             raise RuntimeError(msg)
+    pure, compiled = (None, None), _compiled_path()
     jobs = {name: _each(load, lines) for name, load in approaches.items()}
-    jobs[ADAPTER_LOAD] = _each(adapter.validate_json, lines)
-    jobs["iptkit dumps"] = _each(iptkit.dumps, ipt_objects)
-    jobs[ADAPTER_DUMP] = _each(adapter.dump_json, ipt_objects)
+    # "iptkit" is the pure-Python path (the default install); "[fast]" the fast extra's.
+    jobs["iptkit"] = _on_path(jobs["iptkit"], pure)
+    if compiled[0] is not None:
+        jobs[FAST_LOAD] = _on_path(_each(approaches["iptkit"], lines), compiled)
+    jobs[ADAPTER_LOAD] = _on_path(_each(adapter.validate_json, lines), pure)
+    jobs["iptkit dumps"] = _on_path(_each(iptkit.dumps, ipt_objects), pure)
+    if compiled[0] is not None:
+        jobs[FAST_DUMP] = _on_path(_each(iptkit.dumps, ipt_objects), compiled)
+    jobs[ADAPTER_DUMP] = _on_path(_each(adapter.dump_json, ipt_objects), pure)
     jobs["pydantic v2 model_dump_json"] = _each(lambda m: m.model_dump_json(), pyd_objects)
     del ipt_objects, pyd_objects
     medians = _median_times(jobs, repeats)
@@ -558,6 +600,28 @@ def report_adapter(times: dict[str, dict[str, float]]) -> list[str]:
     ]
 
 
+def report_targets(times: dict[int, dict[str, dict[str, float]]]) -> list[str]:
+    """The ratios the targets are judged on, per size and per added record, and whether met."""
+    lines = ["### Against the targets (CPU time, ratio to pydantic v2 in the same run)", ""]
+    heads = [f"{n} records" for n in SESSION_COUNTS]
+    lines += [_row(["timing", "target", *heads, "per added record", "met?"])]
+    lines += [_row(["---"] * (4 + len(SESSION_COUNTS)))]
+    for name, base, most in TARGETS:
+        if name not in times[SESSION_COUNTS[0]]:
+            lines.append(_row([name, f"<= {most}x", *["-"] * len(SESSION_COUNTS), "-", "not run"]))
+            continue
+        ratios = [times[n][name]["cpu"] / times[n][base]["cpu"] for n in SESSION_COUNTS]
+        slopes = [
+            linear_fit([(float(n), times[n][which]["cpu"]) for n in SESSION_COUNTS])[1]
+            for which in (name, base)
+        ]
+        per_record = slopes[0] / slopes[1]
+        met = "yes" if max(*ratios, per_record) <= most else "no"
+        cells = [f"{r:.2f}x" for r in ratios]
+        lines.append(_row([name, f"<= {most}x", *cells, f"{per_record:.2f}x", met]))
+    return [*lines, ""]
+
+
 def linear_fit(points: list[tuple[float, float]]) -> tuple[float, float, float]:
     """Least-squares line through ``(x, y)`` points: intercept, slope and R squared."""
     n = len(points)
@@ -651,6 +715,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         fixed, slope, r2 = linear_fit([(float(n), us) for n, us in costs])
         growth.append(_row([name, *cells, f"{fixed:.0f}", f"{slope:.1f}", f"{r2:.4f}"]))
     print("\n".join([*growth, ""]), flush=True)
+    print("\n".join(report_targets(results["times"])), flush=True)
+
+    # The checks per core, parse to findings, and where the time goes.
+    with files[16].open("rb") as source:
+        lines = [line for _, line in zip(range(args.sample), source, strict=False)]
+    compiled = _compiled_path()
+    stages = check_case.time_stages(lines, args.repeats, _median_times, _on_path, compiled)
+    profiles = check_case.profile(lines, _on_path, compiled)
+    results["check stages"] = {"times": stages, "profiles": profiles}
+    print("\n".join(check_case.report(stages, profiles)), flush=True)
 
     # The FHIR export: iptkit's share, and fhir.resources' validation, apart.
     with files[16].open("rb") as source:

@@ -7,4 +7,6 @@ package; it imports them.
 """
 
 # Hands the model layer its pydantic hooks (pydantic itself is imported only when used).
+# The compiled path of the ``fast`` extra, when msgspec is installed.
+from iptkit._io import _fast as _fast
 from iptkit._io import _pydantic as _pydantic
