@@ -26,6 +26,12 @@ SECRET = "Jane Doe told me about her sister"
 #: The smallest course: an id and a start date (the protocol defaults to standard).
 COURSE: dict[str, Any] = {"schema_version": 1, "patient_id": "AB-1234", "started_on": "2026-03-02"}
 
+#: The fields of a problem row, in order (``--format jsonl`` puts ``type`` first).
+ROW_FIELDS = ["file", "line", "index", "patient_id", "path", "code", "severity", "message"]
+
+#: A course of the bundled corpus that loads and has one finding (an unsigned contract).
+EXAMPLE_CORPUS = SRC.parent / "examples" / "data" / "corpus.jsonl"
+
 #: Twelve weekly sessions at 09:00 in Berlin; summer time begins on 29 March 2026.
 CONTRACT: dict[str, Any] = {
     "schema_version": 1,
@@ -64,11 +70,15 @@ def check(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess
 
 
 def jsonl(proc: subprocess.CompletedProcess[bytes]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Split ``--format jsonl`` output into its problem rows and its summary."""
+    """Return the problem rows of ``--format jsonl`` (standard output) and its summary.
+
+    The summary is the last line of standard error, never among the rows.
+    """
     records = [json.loads(line) for line in proc.stdout.decode().splitlines()]
-    assert records[-1]["type"] == "summary"
-    assert all(r["type"] == "problem" for r in records[:-1])
-    return records[:-1], records[-1]
+    assert all(r["type"] == "problem" for r in records)
+    summary = json.loads(proc.stderr.decode().splitlines()[-1])
+    assert summary["type"] == "summary"
+    return records, summary
 
 
 def where(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
@@ -227,13 +237,12 @@ class TestFormats:
     EXPECTED: ClassVar = [(4, "$.closness", "unknown_field"), (5, "$", "invalid_json")]
 
     def test_jsonl(self, corpus: Path) -> None:
-        """jsonl gives one object per problem, in input order, then a summary object."""
+        """jsonl gives one object per problem, in input order; the summary goes to stderr."""
         rows, summary = jsonl(check("--format", "jsonl", str(corpus)))
         assert where(rows) == self.EXPECTED
         assert {r["file"] for r in rows} == {str(corpus)}
         assert {r["severity"] for r in rows} == {"error"}
-        assert all(set(r) == {"type", "file", "line", "path", "code", "severity", "message"}
-                   for r in rows)  # fmt: skip
+        assert all(list(r) == ["type", *ROW_FIELDS] for r in rows)
         assert summary["documents"] == {"read": 5, "valid": 3, "with_errors": 2}
         assert summary["severities"]["error"] == 2
         assert summary["files"] == 1
@@ -507,8 +516,8 @@ class TestProgress:
         finally:
             os.close(leader)
         assert b"checked 5 documents" in seen
-        rows, _ = jsonl(proc)
-        assert len(rows) == 2
+        assert b'"type": "summary"' in seen  # the summary goes to the terminal too
+        assert len(proc.stdout.splitlines()) == 2
 
 
 class TestSchema:
@@ -723,3 +732,171 @@ class TestExport:
         lines = proc.stdout.decode().splitlines()
         assert len(lines) == 2
         assert "first\u2028second\x85third" in json.dumps(json.loads(lines[0]), ensure_ascii=False)
+
+
+def finding_line() -> bytes:
+    """A course that loads and has a finding: the third line of the bundled corpus."""
+    line = EXAMPLE_CORPUS.read_bytes().splitlines(keepends=True)[2]
+    assert json.loads(line)["patient_id"] == "SY-000002"
+    return line
+
+
+class TestRowFields:
+    """Every problem row says where its document is and whose course it is."""
+
+    @pytest.fixture
+    def mixed(self, tmp_path: Path) -> Path:
+        """A course with a finding, then a misspelt course (it does not load)."""
+        path = tmp_path / "mixed.jsonl"
+        path.write_bytes(finding_line() + misspelt_line())
+        return path
+
+    def test_patient_id_in_jsonl(self, mixed: Path) -> None:
+        rows, _ = jsonl(check("--format", "jsonl", str(mixed)))
+        found = {(r["line"], r["code"]): r["patient_id"] for r in rows}
+        assert found == {(1, "contract_unsigned"): "SY-000002", (2, "unknown_field"): None}
+        assert all(r["index"] is None for r in rows)
+
+    def test_patient_id_in_json(self, mixed: Path) -> None:
+        report = json.loads(check("--format", "json", str(mixed)).stdout)
+        assert [r["patient_id"] for r in report["rows"]] == ["SY-000002", None]
+        assert all(list(r) == ROW_FIELDS for r in report["rows"])
+
+    def test_patient_id_in_csv(self, mixed: Path) -> None:
+        import csv
+
+        proc = check("--format", "csv", str(mixed))
+        table = list(csv.reader(proc.stdout.decode().splitlines()))
+        assert table[0] == ROW_FIELDS
+        assert [(row[1], row[3]) for row in table[1:]] == [("1", "SY-000002"), ("2", "")]
+
+    def test_patient_id_in_text(self, mixed: Path) -> None:
+        lines = check(str(mixed)).stdout.decode().splitlines()
+        assert lines[0].startswith(f"{mixed}:1 (patient SY-000002): info [contract_unsigned] ")
+        assert lines[1].startswith(f"{mixed}:2: error [unknown_field] ")
+
+    def test_left_out_row_keeps_the_patient_id(self, tmp_path: Path) -> None:
+        path = tmp_path / "one.jsonl"
+        path.write_bytes(finding_line())
+        rows, _ = jsonl(check("--format", "jsonl", "--max-problems", "1", str(path)))
+        assert {r["patient_id"] for r in rows} == {"SY-000002"}
+
+    def test_a_document_that_does_not_load_names_nobody(self, tmp_path: Path) -> None:
+        """Even with a readable ``patient_id``, a document that fails to load gives null."""
+        path = tmp_path / "bad.jsonl"
+        path.write_bytes(line_of({**clean_document(), "started_on": "March"}))
+        rows, _ = jsonl(check("--format", "jsonl", str(path)))
+        assert rows
+        assert {r["patient_id"] for r in rows} == {None}
+
+
+class TestSummaryApart:
+    """The summary never goes among the rows of standard output."""
+
+    def test_jsonl_stdout_holds_rows_only(self, corpus: Path) -> None:
+        proc = check("--format", "jsonl", str(corpus))
+        records = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+        assert [r["type"] for r in records] == ["problem", "problem"]
+        (line,) = proc.stderr.decode().splitlines()
+        summary = json.loads(line)
+        assert summary["type"] == "summary"
+        assert summary["documents"] == {"read": 5, "valid": 3, "with_errors": 2}
+
+    @pytest.mark.parametrize("fmt", ["text", "json", "jsonl", "csv"])
+    def test_summary_file(self, corpus: Path, tmp_path: Path, fmt: str) -> None:
+        """``--summary FILE`` writes the summary as JSON for every format."""
+        written = tmp_path / "summary.json"
+        proc = check("--format", fmt, "--summary", str(written), str(corpus))
+        assert proc.returncode == 1
+        summary = json.loads(written.read_text(encoding="utf-8"))
+        assert summary["type"] == "summary"
+        assert summary["documents"] == {"read": 5, "valid": 3, "with_errors": 2}
+        if fmt in ("jsonl", "csv"):
+            assert proc.stderr == b""  # it went to the file instead
+        plain = check("--format", fmt, str(corpus))
+        assert proc.stdout == plain.stdout  # the rows are the same
+        if fmt == "json":
+            report = json.loads(proc.stdout)
+            assert {**report["summary"], "type": "summary"} == summary
+
+    def test_summary_file_that_cannot_be_written(self, corpus: Path, tmp_path: Path) -> None:
+        proc = check("--summary", str(tmp_path / "no" / "such.json"), str(corpus))
+        assert proc.returncode == 2
+        assert proc.stdout == b""
+        assert proc.stderr.decode().startswith("iptkit check: error: cannot write ")
+        proc = check("--summary", "-", str(corpus))
+        assert proc.returncode == 2
+        assert b"--summary takes a file name" in proc.stderr
+
+
+class TestArraysAndCompressedFiles:
+    """JSON files that hold arrays, and gzip-compressed files in directories."""
+
+    def test_array_file_gives_one_document_per_element(self, tmp_path: Path) -> None:
+        path = tmp_path / "courses.json"
+        elements = [
+            clean_document(),
+            {**clean_document(), "closness": 1},
+            json.loads(finding_line()),
+        ]
+        path.write_text(json.dumps(elements), encoding="utf-8")
+        rows, summary = jsonl(check("--format", "jsonl", str(path)))
+        assert [(r["line"], r["index"], r["code"], r["patient_id"]) for r in rows] == [
+            (None, 1, "unknown_field", None),
+            (None, 2, "contract_unsigned", "SY-000002"),
+        ]
+        assert summary["documents"] == {"read": 3, "valid": 2, "with_errors": 1}
+        text = check(str(path)).stdout.decode().splitlines()
+        assert text[0].startswith(f"{path}[1]: error [unknown_field] $.closness: ")
+
+    def test_array_elements_match_read_documents(self, tmp_path: Path) -> None:
+        """check and read_documents split an array file the same way."""
+        path = tmp_path / "courses.json"
+        path.write_text(json.dumps([clean_document(), 3, {}]), encoding="utf-8")
+        rows, _ = jsonl(check("--format", "jsonl", str(path)))
+        failed = [(r.index, r.line) for r in iptkit.read_documents(path) if not r.ok]
+        assert sorted({(r["index"], r["line"]) for r in rows}) == failed == [(1, None), (2, None)]
+
+    def test_directory_finds_compressed_files(self, tmp_path: Path) -> None:
+        import gzip
+
+        (tmp_path / "a.jsonl.gz").write_bytes(gzip.compress(clean_line() + misspelt_line()))
+        (tmp_path / "b.json.gz").write_bytes(gzip.compress(json.dumps([COURSE, {}]).encode()))
+        (tmp_path / "c.ndjson.gz").write_bytes(gzip.compress(misspelt_line()))
+        (tmp_path / "d.txt.gz").write_bytes(gzip.compress(misspelt_line()))  # not a document
+        rows, summary = jsonl(check("--format", "jsonl", str(tmp_path)))
+        assert summary["files"] == 3
+        assert summary["documents"] == {"read": 5, "valid": 2, "with_errors": 3}
+        assert sorted({(Path(r["file"]).name, r["line"], r["index"]) for r in rows}) == [
+            ("a.jsonl.gz", 2, None),
+            ("b.json.gz", None, 1),
+            ("c.ndjson.gz", 1, None),
+        ]
+
+    def test_the_cap_applies_decompressed(self, tmp_path: Path) -> None:
+        """A small compressed file that holds a large document is not read past the cap."""
+        import gzip
+
+        big = {**clean_document(), "padding": "x" * 10_000}
+        (tmp_path / "big.jsonl.gz").write_bytes(gzip.compress(line_of(big) + clean_line()))
+        (tmp_path / "big.json.gz").write_bytes(gzip.compress(json.dumps(big).encode()))
+        proc = check("--format", "jsonl", "--max-document-bytes", "1000", str(tmp_path))
+        rows, summary = jsonl(proc)
+        assert sorted((Path(r["file"]).name, r["line"], r["code"]) for r in rows) == [
+            ("big.json.gz", None, "document_too_large"),
+            ("big.jsonl.gz", 1, "document_too_large"),
+        ]
+        assert summary["documents"]["read"] == 3
+
+    def test_damaged_compressed_file_is_an_input_error(self, tmp_path: Path) -> None:
+        import gzip
+
+        packed = gzip.compress(clean_line() * 50)
+        (tmp_path / "cut.jsonl.gz").write_bytes(packed[: len(packed) // 2])
+        (tmp_path / "not.jsonl.gz").write_bytes(clean_line())
+        proc = check(str(tmp_path))
+        assert proc.returncode == 2
+        errors = [line for line in proc.stderr.decode().splitlines() if "error" in line]
+        assert len(errors) == 2
+        assert "the compressed data ends early" in errors[0]
+        assert "not a gzip file" in errors[1]

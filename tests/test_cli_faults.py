@@ -38,7 +38,8 @@ from hypothesis import strategies as st
 
 import iptkit
 from _helpers import quiet
-from iptkit._cli import _documents as documents
+from iptkit import _checkrun as checkrun
+from iptkit import _sources as readers
 from iptkit._cli import _main as cli
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX faults: signals, FIFOs, /dev")
@@ -169,11 +170,19 @@ def one_line(err: bytes, *fragments: str) -> str:
     return lines[0]
 
 
-def summary(out: bytes) -> dict[str, Any]:
-    """The summary object of ``--format jsonl`` output."""
-    last = json.loads(out.decode().splitlines()[-1])
+def summary(err: bytes) -> dict[str, Any]:
+    """The summary object ``--format jsonl`` writes as the last line of standard error."""
+    last = json.loads(err.decode().splitlines()[-1])
     assert last["type"] == "summary"
     return dict(last)
+
+
+def other_lines(err: bytes) -> bytes:
+    """Standard error of a ``--format jsonl`` run without its summary line."""
+    lines = err.splitlines(keepends=True)
+    assert lines, err
+    assert lines[-1].startswith(b'{"type": "summary"'), err
+    return b"".join(lines[:-1])
 
 
 def rows(out: bytes) -> list[dict[str, Any]]:
@@ -355,7 +364,7 @@ class TestSpecialFiles:
             sock.close()
         assert code == 1  # the misspelt document; skipping is not an error
         assert "Traceback" not in err.decode()
-        notes = err.decode().splitlines()
+        notes = other_lines(err).decode().splitlines()
         assert notes == [
             f"iptkit check: note: skipping {str(short_tmp / 'b.jsonl')!r}: "
             "not a regular file (a FIFO)",
@@ -365,7 +374,7 @@ class TestSpecialFiles:
             "not a regular file (a socket)",
         ]
         assert [r["code"] for r in rows(out)] == ["unknown_field"]
-        total = summary(out)
+        total = summary(err)
         assert total["documents"]["read"] == 2
         assert (total["files"], total["skipped"], total["io_errors"]) == (1, 3, 0)
 
@@ -392,9 +401,9 @@ class TestSpecialFiles:
 
     def test_standard_input_may_be_a_pipe(self) -> None:
         """``-`` is the one way to read a pipe, and it works."""
-        code, out, err = run("check", "--format", "jsonl", "-", feed=CLEAN * 3)
-        assert (code, err) == (0, b"")
-        assert summary(out)["documents"]["read"] == 3
+        code, _, err = run("check", "--format", "jsonl", "-", feed=CLEAN * 3)
+        assert (code, other_lines(err)) == (0, b"")
+        assert summary(err)["documents"]["read"] == 3
 
     def test_schedule_refuses_a_device(self) -> None:
         """``iptkit schedule /dev/zero`` is refused too, instead of reading forever."""
@@ -415,7 +424,7 @@ class TestBrokenEntries:
         (tmp_path / "e.jsonl").write_bytes(CLEAN + MISSPELT)
         code, out, err = run("check", "--format", "jsonl", str(tmp_path))
         assert code == 2
-        lines = err.decode().splitlines()
+        lines = other_lines(err).decode().splitlines()
         assert lines == [
             f"iptkit check: error: cannot read {str(tmp_path / 'b.json')!r}: "
             "a broken symbolic link (its target does not exist)",
@@ -426,7 +435,7 @@ class TestBrokenEntries:
         ]
         found = [(Path(r["file"]).name, r["line"], r["code"]) for r in rows(out)]
         assert found == [("a.jsonl", 1, "unknown_field"), ("e.jsonl", 2, "unknown_field")]
-        total = summary(out)
+        total = summary(err)
         assert (total["documents"]["read"], total["io_errors"]) == (3, 3)
 
     def test_broken_link_named(self, tmp_path: Path) -> None:
@@ -442,10 +451,10 @@ class TestBrokenEntries:
         (tmp_path / "a.jsonl").write_bytes(CLEAN)
         (tmp_path / "again").symlink_to(tmp_path)
         (tmp_path / "again.json").symlink_to(tmp_path)
-        code, out, err = run("check", "--format", "jsonl", str(tmp_path))
+        code, _, err = run("check", "--format", "jsonl", str(tmp_path))
         assert code == 0
-        one_line(err, "skipping", "a symbolic link to a directory (not followed)")
-        assert summary(out)["documents"]["read"] == 1
+        one_line(other_lines(err), "skipping", "a symbolic link to a directory (not followed)")
+        assert summary(err)["documents"]["read"] == 1
 
 
 def drop_file_permissions_override() -> None:
@@ -513,12 +522,12 @@ class TestPermissions:
             locked_folder.chmod(0o700)
         denied = os.strerror(errno.EACCES)
         assert code == 2
-        assert err.decode().splitlines() == [
+        assert other_lines(err).decode().splitlines() == [
             f"iptkit check: error: cannot read {str(locked_file)!r}: {denied}",
             f"iptkit check: error: cannot read directory {str(locked_folder)!r}: {denied}",
         ]
         assert [Path(r["file"]).name for r in rows(out)] == ["a.jsonl", "d.jsonl"]
-        assert summary(out)["io_errors"] == 2
+        assert summary(err)["io_errors"] == 2
 
     def test_unreadable_file_named(self, tmp_path: Path, unprivileged: Callable[[], None]) -> None:
         """An unreadable file named on the command line is refused before any document."""
@@ -562,10 +571,10 @@ class TestChangingFiles:
                         stream.write(CLEAN * 10)
             finally:
                 proc.send_signal(signal.SIGCONT)
-            code, out, err = finish(proc)
+            code, _, err = finish(proc)
         assert code == 2
-        one_line(err, repr(str(path)), "changed size while it was read")
-        assert summary(out)["io_errors"] == 1
+        one_line(other_lines(err), repr(str(path)), "changed size while it was read")
+        assert summary(err)["io_errors"] == 1
 
 
 # --------------------------------------------------------------------------
@@ -586,15 +595,19 @@ class TestCaps:
         path = tmp_path / "many.jsonl"
         path.write_bytes(many_problems(5_000) + MISSPELT)
         code, out, err = run("check", "--format", "jsonl", str(path))
-        assert (code, err) == (1, b"")
+        assert (code, other_lines(err)) == (1, b"")
         found = rows(out)
         first = [r for r in found if r["line"] == 1]
-        assert len(first) == cli.MAX_PROBLEMS + 1
+        assert len(first) == checkrun.MAX_PROBLEMS + 1
         note = first[-1]
-        assert (note["code"], note["severity"], note["path"]) == (cli.LEFT_OUT_CODE, "info", "$")
+        assert (note["code"], note["severity"], note["path"]) == (
+            checkrun.LEFT_OUT_CODE,
+            "info",
+            "$",
+        )
         assert "4,900 more problems" in note["message"]
         assert [(r["line"], r["code"]) for r in found if r["line"] == 2] == [(2, "unknown_field")]
-        total = summary(out)
+        total = summary(err)
         assert total["left_out"] == 4_900
         assert total["severities"]["error"] == 5_001  # every problem is counted
         assert total["documents"]["with_errors"] == 2
@@ -604,11 +617,11 @@ class TestCaps:
         """--max-problems N lists N per document; 0 lists them all."""
         path = tmp_path / "many.jsonl"
         path.write_bytes(many_problems(5_000))
-        code, out, _ = run("check", "--format", "jsonl", "--max-problems", limit, str(path))
+        code, out, err = run("check", "--format", "jsonl", "--max-problems", limit, str(path))
         assert code == 1
         found = rows(out)
         assert len([r for r in found if r["code"] == "wrong_type"]) == listed
-        assert summary(out)["left_out"] == 5_000 - listed
+        assert summary(err)["left_out"] == 5_000 - listed
 
     def test_text_report_says_how_many_were_left_out(self, tmp_path: Path) -> None:
         """The text summary has a line for the problems not listed."""
@@ -741,12 +754,12 @@ class TestDocumentSize:
         code, out, err, peak = measured(
             "check", "--format", "jsonl", "--max-document-bytes", "1000000", "-", zeros=size
         )
-        assert (code, err) == (1, b"")
+        assert (code, other_lines(err)) == (1, b"")
         assert [(r["file"], r["line"], r["path"], r["code"], r["severity"]) for r in rows(out)] == [
             ("<stdin>", 1, "$", "document_too_large", "error")
         ]
         assert rows(out)[0]["message"] == too_large(1_000_000)
-        total = summary(out)
+        total = summary(err)
         assert total["documents"] == {"read": 1, "valid": 0, "with_errors": 1}
         assert peak - baseline_peak < MEMORY_SLACK, (peak, baseline_peak)
 
@@ -757,14 +770,14 @@ class TestDocumentSize:
         os.truncate(big, 200_000_000)  # above the default cap of 64 MiB
         (tmp_path / "small.json").write_bytes(MISSPELT)
         code, out, err, peak = measured("check", "--format", "jsonl", str(tmp_path))
-        assert (code, err) == (1, b"")
+        assert (code, other_lines(err)) == (1, b"")
         found = [(Path(r["file"]).name, r["line"], r["code"]) for r in rows(out)]
         assert found == [
             ("big.json", None, "document_too_large"),
             ("small.json", None, "unknown_field"),
         ]
-        assert rows(out)[0]["message"] == too_large(cli.MAX_DOCUMENT_BYTES)
-        assert summary(out)["io_errors"] == 0
+        assert rows(out)[0]["message"] == too_large(readers.MAX_DOCUMENT_BYTES)
+        assert summary(err)["io_errors"] == 0
         assert peak - baseline_peak < MEMORY_SLACK, (peak, baseline_peak)
 
     @pytest.mark.parametrize("fmt", sorted(cli.REPORTERS))
@@ -776,7 +789,7 @@ class TestDocumentSize:
         path = tmp_path / "mixed.jsonl"
         path.write_bytes(CLEAN + oversized + blank + MISSPELT)
         assert len(oversized) > limit > len(MISSPELT)
-        outputs = []
+        outputs, errors = [], []
         for jobs in ("1", "2"):
             code, out, err = run(
                 "check",
@@ -790,11 +803,12 @@ class TestDocumentSize:
                 str(path),
             )
             assert code == 1
-            # The csv format writes its summary to standard error, never into the rows.
-            assert err == b"" or fmt == "csv"
+            # The csv and jsonl formats write their summary to standard error, never into the rows.
+            assert err == b"" or fmt in ("csv", "jsonl")
             assert SECRET.encode() not in out + err
             assert b"document_too_large" in out
             outputs.append(out)
+            errors.append(err)
         assert outputs[0] == outputs[1]
         if fmt == "jsonl":
             found = rows(outputs[0])
@@ -802,7 +816,7 @@ class TestDocumentSize:
                 (2, "document_too_large", None),
                 (4, "unknown_field", "1"),
             ]
-            total = summary(outputs[0])
+            total = summary(errors[0])
             assert total["documents"] == {"read": 3, "valid": 1, "with_errors": 2}
             assert total["io_errors"] == 0  # the dropped bytes count as read
 
@@ -813,7 +827,9 @@ class TestDocumentSize:
         os.truncate(big, 200_000_000)
         code, out, err = run("schedule", str(big))
         assert (code, out) == (2, b"")
-        one_line(err, repr(str(big)), f"larger than the limit of {cli.MAX_DOCUMENT_BYTES:,} bytes")
+        one_line(
+            err, repr(str(big)), f"larger than the limit of {readers.MAX_DOCUMENT_BYTES:,} bytes"
+        )
         code, out, err = run("schedule", "--max-document-bytes", "100", "-", feed=b" " * 101)
         assert (code, out) == (2, b"")
         one_line(err, "'-'", "larger than the limit of 100 bytes", "--max-document-bytes")
@@ -840,7 +856,7 @@ def units_of(data: bytes, limit: int) -> tuple[list[tuple[int | None, Any]], int
     """The ``(line, raw)`` of each document of a JSON Lines text, and the bytes read."""
     stream = io.BufferedReader(io.BytesIO(data), buffer_size=64)
     found: list[tuple[int | None, Any]] = []
-    reader = cli._lines(7, stream, limit)
+    reader = readers.read_lines(7, stream, limit)
     while True:
         try:
             index, line, raw = next(reader)
@@ -870,18 +886,23 @@ class TestDocumentSizeInProcess:
         found, read = units_of(data, 10)
         assert found == [
             (1, b"a" * 10),
-            (2, cli.Oversized(12)),
+            (2, readers.Oversized(12)),
             (3, b"c" * 10),
-            (4, cli.Oversized(10_001)),
-            (6, cli.Oversized(11)),
+            (4, readers.Oversized(10_001)),
+            (6, readers.Oversized(11)),
         ]
         assert read == len(data)
 
     def test_every_byte_of_a_dropped_line_is_counted(self) -> None:
         """Lines far above the cap are dropped in pieces; the count of bytes read stays exact."""
-        data = b"x" * (3 * cli.DISCARD_BYTES + 5) + b"\n" + b"  \t" * cli.DISCARD_BYTES + b"\n1\n"
+        data = (
+            b"x" * (3 * readers.DISCARD_BYTES + 5)
+            + b"\n"
+            + b"  \t" * readers.DISCARD_BYTES
+            + b"\n1\n"
+        )
         found, read = units_of(data, 100)
-        assert found == [(1, cli.Oversized(3 * cli.DISCARD_BYTES + 6)), (3, b"1")]
+        assert found == [(1, readers.Oversized(3 * readers.DISCARD_BYTES + 6)), (3, b"1")]
         assert read == len(data)
 
     def test_json_files_at_the_cap(self, tmp_path: Path) -> None:
@@ -895,13 +916,15 @@ class TestDocumentSizeInProcess:
         for name, data in names.items():
             (tmp_path / name).write_bytes(data)
         errors: list[str] = []
-        sources = cli.expand_paths([str(tmp_path)])
-        units = list(cli.read_units(sources, lambda _, m: errors.append(m), lambda *_: None, 10))
+        sources = readers.expand_paths([str(tmp_path)])
+        units = list(
+            readers.read_units(sources, lambda _, m: errors.append(m), lambda *_: None, 10)
+        )
         assert [raw for _, _, raw in units] == [
             b"1" * 10,
             b"2" * 10,
-            cli.Oversized(11),
-            cli.Oversized(100),
+            readers.Oversized(11),
+            readers.Oversized(100),
         ]
         assert errors == []
 
@@ -911,17 +934,17 @@ class TestDocumentSizeInProcess:
         """A file larger than its size when opened is read no further than the cap allows."""
         path = tmp_path / "growing.json"
         path.write_bytes(b"5" * 1_000_000)
-        opened = cli._open_regular
+        opened = readers.open_regular
 
         def looks_small(target: Path) -> tuple[int, int]:
             fd, _ = opened(target)
             return fd, 10  # as if the rest was written after it was opened
 
-        monkeypatch.setattr(cli, "_open_regular", looks_small)
+        monkeypatch.setattr(readers, "open_regular", looks_small)
         errors: list[str] = []
-        sources = [cli.Source(str(path), path, False, 10)]
-        units = list(cli.read_units(sources, lambda _, m: errors.append(m), lambda *_: None, 8))
-        assert units == [(0, None, cli.Oversized(11))]
+        sources = [readers.Source(str(path), path, False, 10)]
+        units = list(readers.read_units(sources, lambda _, m: errors.append(m), lambda *_: None, 8))
+        assert units == [(0, None, readers.Oversized(11))]
         assert len(errors) == 1
         assert "changed size while it was read (10 bytes when opened, 11 read" in errors[0]
 
@@ -929,12 +952,12 @@ class TestDocumentSizeInProcess:
         """A marker pickles, is cut into chunks by what it holds, and is counted by its size."""
         import pickle
 
-        unit: cli.Unit = (3, 9, cli.Oversized(10**12))
+        unit: readers.Unit = (3, 9, readers.Oversized(10**12))
         assert pickle.loads(pickle.dumps(unit)) == unit
-        small: cli.Unit = (3, 10, b"{}")
-        assert list(cli.chunked([unit, small])) == [([unit, small], 10**12 + 2)]
-        options = cli.CheckOptions("course", max_document_bytes=123)
-        ((source, line, valid, found, left),) = cli.check_chunk(options, [unit])
+        small: readers.Unit = (3, 10, b"{}")
+        assert list(checkrun.chunked([unit, small])) == [([unit, small], 10**12 + 2)]
+        options = checkrun.CheckOptions("course", max_document_bytes=123)
+        ((source, line, _, _, valid, found, left),) = checkrun.check_chunk(options, [unit])
         assert (source, line, valid, left) == (3, 9, False, ())
         assert found == (("$", "document_too_large", "error", too_large(123), None),)
 
@@ -959,13 +982,13 @@ class TestPreviews:
         started_at = time.monotonic()
         code, out, err = run("check", "--format", "jsonl", "--show-values", str(path))
         elapsed = time.monotonic() - started_at
-        assert (code, err) == (1, b"")
+        assert (code, other_lines(err)) == (1, b"")
         values = {r["path"]: r["value"] for r in rows(out)}
         assert values["$.text"] == '"' + "x" * 58 + "\u2026"
         assert values["$.items"].startswith("[0, 1, 2, 3, ")
         assert values["$.deep"].startswith("[[[[")
         assert values["$.obj"].startswith('{"0": 0, "1": 1, ')
-        assert all(len(value) <= cli.VALUE_WIDTH for value in values.values())
+        assert all(len(value) <= checkrun.VALUE_WIDTH for value in values.values())
         assert elapsed < TIMEOUT
 
     def test_too_deep_document(self, tmp_path: Path) -> None:
@@ -973,8 +996,8 @@ class TestPreviews:
         path = tmp_path / "deep.jsonl"
         path.write_bytes(b'{"deep": ' + b"[" * 5_000 + b"]" * 5_000 + b"}\n")
         code, out, err = run("check", "--format", "jsonl", "--show-values", str(path))
-        assert (code, err) == (1, b"")
-        assert all(len(r["value"] or "") <= cli.VALUE_WIDTH for r in rows(out))
+        assert (code, other_lines(err)) == (1, b"")
+        assert all(len(r["value"] or "") <= checkrun.VALUE_WIDTH for r in rows(out))
 
     def test_preview_visits_only_what_it_shows(self) -> None:
         """Only the items that fit in the preview are taken from a huge list."""
@@ -990,19 +1013,19 @@ class TestPreviews:
             def __iter__(self) -> Iterator[int]:
                 return items()
 
-        text = cli.json_preview(Huge())
+        text = checkrun.json_preview(Huge())
         assert text.startswith("[0, 1, 2, ")
-        assert len(text) == cli.VALUE_WIDTH
-        assert taken < cli.VALUE_WIDTH
+        assert len(text) == checkrun.VALUE_WIDTH
+        assert taken < checkrun.VALUE_WIDTH
 
     def test_preview_of_a_very_deep_value(self) -> None:
         """Nesting far beyond the recursion limit is previewed without recursion."""
         deep: Any = "leaf"
         for _ in range(100_000):
             deep = {"k": [deep]}
-        text = cli.json_preview(deep)
+        text = checkrun.json_preview(deep)
         assert text.startswith('{"k": [{"k": [')
-        assert len(text) == cli.VALUE_WIDTH
+        assert len(text) == checkrun.VALUE_WIDTH
 
     @settings(max_examples=300, deadline=None)
     @given(
@@ -1024,7 +1047,7 @@ class TestPreviews:
         """The preview is exactly the JSON text cut to its width."""
         full = json.dumps(value, ensure_ascii=False)
         expected = full if len(full) <= width else full[: width - 1] + "\u2026"
-        assert cli.json_preview(value, width) == expected
+        assert checkrun.json_preview(value, width) == expected
 
 
 # --------------------------------------------------------------------------
@@ -1135,10 +1158,10 @@ class TestStandardStreams:
 
     def test_closed_standard_input(self) -> None:
         """``-`` with standard input closed is an input error: 2 and one line."""
-        code, out, err = run("check", "--format", "jsonl", "-", preexec_fn=closing(0))
+        code, _, err = run("check", "--format", "jsonl", "-", preexec_fn=closing(0))
         assert code == 2
-        one_line(err, "cannot read '<stdin>'", "standard input is closed")
-        assert summary(out)["io_errors"] == 1
+        one_line(other_lines(err), "cannot read '<stdin>'", "standard input is closed")
+        assert summary(err)["io_errors"] == 1
 
     def test_schedule_with_closed_standard_input(self) -> None:
         """``iptkit schedule -`` with standard input closed: 2 and one line."""
@@ -1153,11 +1176,21 @@ class TestStandardStreams:
         assert code == 2
         one_line(err, "cannot read '<stdin>'", os.strerror(errno.EBADF))
 
-    def test_closed_standard_error(self, noisy_file: Path) -> None:
+    def test_closed_standard_error(self, noisy_file: Path, tmp_path: Path) -> None:
         """With standard error closed the report is still written and the exit code kept."""
-        code, out, _ = run("check", "--format", "jsonl", str(noisy_file), preexec_fn=closing(2))
+        written = tmp_path / "summary.json"
+        code, out, _ = run(
+            "check",
+            "--format",
+            "jsonl",
+            "--summary",
+            str(written),
+            str(noisy_file),
+            preexec_fn=closing(2),
+        )
         assert code == 1
-        assert summary(out)["documents"]["read"] == 5_000
+        assert rows(out)
+        assert json.loads(written.read_text(encoding="utf-8"))["documents"]["read"] == 5_000
 
     def test_every_stream_broken(self, clean_file: Path) -> None:
         """Standard output and error both on a full disk: still 2, and no hang."""
@@ -1220,7 +1253,7 @@ class TestEscaping:
         for raw in RAW_CONTROLS:
             assert raw not in out
         if fmt == "jsonl":
-            assert len(out.splitlines()) == len(HOSTILE_KEYS) + 1
+            assert len(out.splitlines()) == len(HOSTILE_KEYS)
             found = rows(out)
         else:
             found = json.loads(out)["rows"]
@@ -1265,11 +1298,11 @@ def test_escape_text_covers_every_control() -> None:
 
 def test_explicit_path_kinds_are_classified() -> None:
     """The message for a refused path names what it is."""
-    assert cli._file_kind(stat.S_IFIFO) == "a FIFO"
-    assert cli._file_kind(stat.S_IFCHR) == "a character device"
-    assert cli._file_kind(stat.S_IFBLK) == "a block device"
-    assert cli._file_kind(stat.S_IFSOCK) == "a socket"
-    assert cli._file_kind(stat.S_IFDIR) == "a directory"
+    assert readers.file_kind(stat.S_IFIFO) == "a FIFO"
+    assert readers.file_kind(stat.S_IFCHR) == "a character device"
+    assert readers.file_kind(stat.S_IFBLK) == "a block device"
+    assert readers.file_kind(stat.S_IFSOCK) == "a socket"
+    assert readers.file_kind(stat.S_IFDIR) == "a directory"
 
 
 # --------------------------------------------------------------------------
@@ -1284,13 +1317,13 @@ class TestInProcess:
 
     def test_defects_become_internal_error_rows(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """A failure in reading, loading or checking is one internal_error row naming the step."""
-        options = cli.CheckOptions("course")
+        options = checkrun.CheckOptions("course")
 
         def boom(*args: Any, **kwargs: Any) -> Any:
             raise RuntimeError(SECRET)
 
-        monkeypatch.setattr(documents, "findings", boom)
-        ((_, _, valid, found, left),) = cli.check_chunk(options, [(0, 1, self.RAW)])
+        monkeypatch.setattr(checkrun, "findings", boom)
+        ((_, _, _, _, valid, found, left),) = checkrun.check_chunk(options, [(0, 1, self.RAW)])
         assert (valid, [r[:3] for r in found], left) == (
             True,
             [("$", "internal_error", "error")],
@@ -1298,16 +1331,16 @@ class TestInProcess:
         )
         assert "check" in found[0][3]
         assert SECRET not in found[0][3]
-        monkeypatch.setattr(cli, "load", boom)
-        ((_, _, valid, found, _),) = cli.check_chunk(options, [(0, 1, self.RAW)])
+        monkeypatch.setattr(checkrun, "load", boom)
+        ((_, _, _, _, valid, found, _),) = checkrun.check_chunk(options, [(0, 1, self.RAW)])
         assert (valid, found[0][1]) == (False, "internal_error")
         assert "load" in found[0][3]
 
         def out_of_memory(*args: Any) -> Any:
             raise MemoryError
 
-        monkeypatch.setattr(cli, "parse_json", out_of_memory)
-        ((_, _, valid, found, _),) = cli.check_chunk(options, [(0, 1, self.RAW)])
+        monkeypatch.setattr(checkrun, "parse_json", out_of_memory)
+        ((_, _, _, _, valid, found, _),) = checkrun.check_chunk(options, [(0, 1, self.RAW)])
         assert (valid, found[0][1]) == (False, "internal_error")
         assert "read" in found[0][3]
         assert "MemoryError" in found[0][3]
@@ -1316,40 +1349,42 @@ class TestInProcess:
         """Findings beyond the cap are counted per code and severity, like issues."""
         found = [("warning", "w", f"$.sessions[{n}]", "W.") for n in range(150)]
         found += [("error", "e", "$", "E.")] * 3
-        monkeypatch.setattr(documents, "findings", lambda *_: found)
-        ((_, _, valid, listed, left),) = cli.check_chunk(
-            cli.CheckOptions("course"), [(0, 1, self.RAW)]
+        monkeypatch.setattr(checkrun, "findings", lambda *_: found)
+        ((_, _, _, _, valid, listed, left),) = checkrun.check_chunk(
+            checkrun.CheckOptions("course"), [(0, 1, self.RAW)]
         )
         assert valid
-        assert len(listed) == cli.MAX_PROBLEMS
+        assert len(listed) == checkrun.MAX_PROBLEMS
         assert sorted(left) == [("e", "error", 3), ("w", "warning", 50)]
 
     def test_preview_of_odd_scalars(self) -> None:
         """Values no JSON text holds still get a short preview."""
-        assert cli.json_preview([math.nan, math.inf, -math.inf]) == "[NaN, Infinity, -Infinity]"
-        assert cli.json_preview(object()) == '"<object>"'
-        huge = cli.json_preview(10**5000)  # more digits than Python turns into text
-        assert len(huge) == cli.VALUE_WIDTH
-        assert cli._preview_value({"a": [1]}, "$.a[3]") is None
-        assert cli._preview_value({"a": [1]}, "$.b") is None
-        assert cli._preview_value({"a": [1]}, "$.a[0]") == "1"
+        assert (
+            checkrun.json_preview([math.nan, math.inf, -math.inf]) == "[NaN, Infinity, -Infinity]"
+        )
+        assert checkrun.json_preview(object()) == '"<object>"'
+        huge = checkrun.json_preview(10**5000)  # more digits than Python turns into text
+        assert len(huge) == checkrun.VALUE_WIDTH
+        assert checkrun._preview_value({"a": [1]}, "$.a[3]") is None
+        assert checkrun._preview_value({"a": [1]}, "$.b") is None
+        assert checkrun._preview_value({"a": [1]}, "$.a[0]") == "1"
 
     def test_open_regular_refuses_a_fifo_at_once(self, short_tmp: Path) -> None:
         """An entry that became a FIFO after the listing is refused when opened, without waiting."""
         fifo = short_tmp / "late.jsonl"
         os.mkfifo(fifo)
-        with pytest.raises(cli.NotRegularError, match="a FIFO"):
-            cli._open_regular(fifo)
+        with pytest.raises(readers.NotRegularError, match="a FIFO"):
+            readers.open_regular(fifo)
 
     def test_replaced_entry(self, short_tmp: Path) -> None:
         """A file replaced by a FIFO between the listing and the read is that entry's error."""
         path = short_tmp / "a.jsonl"
         path.write_bytes(CLEAN)
-        sources = cli.expand_paths([str(short_tmp)])
+        sources = readers.expand_paths([str(short_tmp)])
         path.unlink()
         os.mkfifo(path)
         errors: list[str] = []
-        units = list(cli.read_units(sources, lambda _, m: errors.append(m), lambda *_: None))
+        units = list(readers.read_units(sources, lambda _, m: errors.append(m), lambda *_: None))
         assert units == []
         assert errors == [f"cannot read {str(path)!r}: not a regular file (a FIFO)"]
 
@@ -1375,10 +1410,10 @@ class TestInProcess:
         from concurrent.futures import ProcessPoolExecutor
 
         monkeypatch.setattr(ProcessPoolExecutor, "submit", no_fork)
-        unit: cli.Unit = (0, 1, self.RAW)
+        unit: readers.Unit = (0, 1, self.RAW)
         chunks = [([unit], len(self.RAW))]
         with pytest.raises(cli.WorkerError, match="cannot start a worker process"):
-            list(cli.run_chunks(cli.CheckOptions("course"), chunks, 2))
+            list(cli.run_chunks(checkrun.CheckOptions("course"), chunks, 2))
 
     def test_alive(self) -> None:
         """A process that has ended is not alive; this one is."""

@@ -43,12 +43,22 @@ def cli_rows(*paths: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         check=False,
     )
     assert result.returncode in (0, 1), result.stderr
-    lines = [json.loads(line) for line in result.stdout.splitlines()]
-    return [r for r in lines if r["type"] == "problem"], lines[-1]
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert all(r["type"] == "problem" for r in rows)
+    summary = json.loads(result.stderr.splitlines()[-1])  # the summary goes to standard error
+    assert summary["type"] == "summary"
+    return rows, summary
 
 
 def key(row: dict[str, Any]) -> tuple[Any, ...]:
-    return (row["line"], row["severity"], row["code"], row["path"], row["message"])
+    return (
+        row["patient_id"],
+        row["line"],
+        row["severity"],
+        row["code"],
+        row["path"],
+        row["message"],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -127,6 +137,29 @@ class TestReadDocuments:
         broken.write_bytes(b"not gzip at all")
         with pytest.raises(iptkit.IptkitError, match="cannot read"):
             list(read_documents(broken))
+
+    def test_directory_finds_gzip_files(self, tmp_path: Path) -> None:
+        """A directory is searched for compressed document files too, as ``iptkit check`` does."""
+        raw = (DATA / "corpus.jsonl").read_bytes()
+        (tmp_path / "a.jsonl.gz").write_bytes(gzip.compress(raw))
+        course = (DATA / "adult_grief_16.json").read_bytes()
+        (tmp_path / "b.json.gz").write_bytes(gzip.compress(course))
+        (tmp_path / "c.ndjson.gz").write_bytes(gzip.compress(raw.splitlines(keepends=True)[2]))
+        (tmp_path / "d.gz").write_bytes(gzip.compress(course))  # no document suffix: ignored
+        found = list(read_documents(tmp_path))
+        names = collections.Counter(Path(r.source).name for r in found)
+        assert names == {"a.jsonl.gz": 200, "b.json.gz": 1, "c.ndjson.gz": 1}
+        _, summary = cli_rows(str(tmp_path))
+        assert summary["documents"]["read"] == len(found)
+        assert summary["documents"]["valid"] == sum(r.ok for r in found)
+
+    def test_gzip_cap_is_on_the_decompressed_size(self, tmp_path: Path) -> None:
+        packed = tmp_path / "big.json.gz"
+        packed.write_bytes(gzip.compress(b'{"a": "' + b"x" * 100_000 + b'"}'))
+        assert packed.stat().st_size < 1_000
+        [result] = read_documents(tmp_path, max_document_bytes=1_000)
+        assert result.error is not None
+        assert [i.code for i in result.error.issues] == ["document_too_large"]
 
     def test_json_array(self, tmp_path: Path) -> None:
         """A JSON file holding an array gives one result per element, with its index."""

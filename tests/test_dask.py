@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import gzip
 import json
 import subprocess
 import sys
@@ -70,8 +71,9 @@ def _problems(stdout: str) -> collections.Counter[str]:
     return rows
 
 
-def _summary(stdout: str) -> dict[str, Any]:
-    last: dict[str, Any] = json.loads(stdout.splitlines()[-1])
+def _summary(stderr: str) -> dict[str, Any]:
+    """The summary of a jsonl report: the last line of standard error."""
+    last: dict[str, Any] = json.loads(stderr.splitlines()[-1])
     assert last["type"] == "summary"
     return last
 
@@ -85,19 +87,46 @@ def _multiset(rows: list[dict[str, Any]]) -> collections.Counter[str]:
     return collections.Counter(json.dumps(row, sort_keys=True) for row in rows)
 
 
-def test_rows_match_the_command_line(client: Any, small: Path) -> None:
+@pytest.fixture
+def packed(tmp_path: Path) -> Path:
+    """A folder with a gzip-compressed JSON Lines file and a JSON file holding an array."""
+    folder = tmp_path / "packed"
+    folder.mkdir()
+    (folder / "part.jsonl.gz").write_bytes(gzip.compress(SMALL.encode()))
+    courses = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()[:8]]
+    (folder / "array.json").write_text(json.dumps([{}, *courses[1:]]), encoding="utf-8")
+    return folder
+
+
+def test_rows_match_the_command_line(client: Any, small: Path, packed: Path) -> None:
     """The bag holds the rows of ``iptkit check --format jsonl``, no more, no fewer."""
-    expected = _cli("--format", "jsonl", str(CORPUS), str(small))
+    expected = _cli("--format", "jsonl", str(CORPUS), str(small), str(packed))
     assert expected.returncode == 1
-    bag = iptkit.dask.check([str(CORPUS), str(small)])
+    bag = iptkit.dask.check([str(CORPUS), str(small), str(packed)])
     assert isinstance(bag, dask_bag.Bag)
     rows = _compute(bag)
     assert rows, "the corpus has broken lines on purpose"
     assert _multiset(rows) == _problems(expected.stdout)
-    assert {row["file"] for row in rows} == {str(CORPUS), str(small)}
+    assert {Path(row["file"]).name for row in rows} == {
+        CORPUS.name,
+        small.name,
+        "part.jsonl.gz",
+        "array.json",
+    }
     # Line numbers come from the files: the text that is not JSON is line 3.
     assert any(row["file"] == str(small) and row["line"] == 3 for row in rows)
-    assert set(rows[0]) == {"file", "line", "path", "code", "severity", "message"}
+    assert any(row["index"] == 0 for row in rows)  # the empty object in the array
+    assert any(row["patient_id"] is not None for row in rows)
+    assert list(rows[0]) == [
+        "file",
+        "line",
+        "index",
+        "patient_id",
+        "path",
+        "code",
+        "severity",
+        "message",
+    ]
 
 
 def test_options_reach_the_workers(client: Any, small: Path) -> None:
@@ -139,7 +168,7 @@ def test_cli_on_a_local_cluster(small: Path, output: str) -> None:
     assert on_dask.returncode == plain.returncode == 1
     if output == "jsonl":
         assert _problems(on_dask.stdout) == _problems(plain.stdout)
-        assert _summary(on_dask.stdout) == _summary(plain.stdout)
+        assert _summary(on_dask.stderr) == _summary(plain.stderr)
     else:
         assert sorted(on_dask.stdout.splitlines()) == sorted(plain.stdout.splitlines())
 
@@ -149,7 +178,7 @@ def test_cli_valid_input_exits_0(tmp_path: Path) -> None:
     path.write_text(SMALL.splitlines()[0] + "\n", encoding="utf-8")
     result = _cli("--dask", "local", "--format", "jsonl", str(path))
     assert result.returncode == 0
-    assert _summary(result.stdout)["documents"] == {"read": 1, "valid": 1, "with_errors": 0}
+    assert _summary(result.stderr)["documents"] == {"read": 1, "valid": 1, "with_errors": 0}
 
 
 @pytest.mark.parametrize("address", ["tcp://127.0.0.1:1", "no-port-here"])

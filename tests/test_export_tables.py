@@ -231,15 +231,15 @@ class TestCheckCsv:
         jsonl = run("check", "--format", "jsonl", str(DATA))
         assert proc.returncode == jsonl.returncode == 1
         text = proc.stdout.decode()
-        assert text.splitlines()[0] == "file,line,path,code,severity,message"
+        assert text.splitlines()[0] == "file,line,index,patient_id,path,code,severity,message"
         rows = list(csv.DictReader(io.StringIO(text)))
-        records = [json.loads(line) for line in jsonl.stdout.decode().splitlines()]
-        problems = [r for r in records if r["type"] == "problem"]
+        problems = [json.loads(line) for line in jsonl.stdout.decode().splitlines()]
+        assert {r["type"] for r in problems} == {"problem"}
         assert len(rows) == len(problems) > 0
         for row, problem in zip(rows, problems, strict=True):
             del problem["type"]
             assert row == {k: "" if v is None else str(v) for k, v in problem.items()}
-        summary = records[-1]
+        summary = json.loads(jsonl.stderr.decode().splitlines()[-1])
         assert summary["type"] == "summary"
         err = proc.stderr.decode()
         assert f"{summary['documents']['read']:,} read" in err
@@ -267,7 +267,7 @@ class TestCheckCsv:
         assert len(physical) == len(rows) == 2
         [header, row] = rows
         assert len(row) == len(header)
-        assert row[3] == "unknown_field"
+        assert row[header.index("code")] == "unknown_field"
         assert "forged" not in [cell for r in rows for cell in r]
         assert "\x1b" not in text
         assert "\x85" not in text

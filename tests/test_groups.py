@@ -766,9 +766,9 @@ def run(*args: str) -> subprocess.CompletedProcess[bytes]:
 
 
 def report(proc: subprocess.CompletedProcess[bytes]) -> tuple[list[dict[str, Any]], Any]:
-    """The problem rows and the summary of ``--format jsonl`` output."""
+    """The problem rows (standard output) and the summary (standard error) of ``--format jsonl``."""
     records = [json.loads(line) for line in proc.stdout.decode().splitlines()]
-    return records[:-1], records[-1]
+    return records, json.loads(proc.stderr.decode().splitlines()[-1])
 
 
 class TestCommandLine:

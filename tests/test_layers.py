@@ -36,7 +36,11 @@ MODELS = frozenset(
         "iptkit.protocols",
     }
 )
-WINGS = ("iptkit._io", "iptkit._cli", "iptkit.fhir", "iptkit._corpus", "iptkit.tables")
+#: Modules of the io wing that read and check whole corpora: library code, used by the cli wing.
+CORPUS_READERS = ("iptkit._sources", "iptkit._checkrun", "iptkit._corpus", "iptkit.dask")
+WINGS = ("iptkit._io", "iptkit._cli", "iptkit.fhir", "iptkit.tables", *CORPUS_READERS)
+#: The one module outside the cli wing that may import it: ``python -m iptkit`` runs the command.
+CLI_ENTRY_POINTS = frozenset({"iptkit.__main__"})
 
 
 def _module_name(path: Path) -> str:
@@ -101,6 +105,42 @@ def test_models_do_not_import_the_wings(model: str) -> None:
                 todo.append(target)
     reached = sorted(t for t in seen if t.startswith(WINGS))
     assert not reached, f"{model} reaches {reached}"
+
+
+def test_only_the_command_line_imports_the_cli_wing() -> None:
+    """No library module imports ``iptkit._cli``; the command line builds on the library.
+
+    The readers and the checking of chunks (:mod:`iptkit._sources`,
+    :mod:`iptkit._checkrun`) are library modules that the command line,
+    :mod:`iptkit._corpus` and :mod:`iptkit.dask` share.
+    """
+    graph = _graph()
+    assert "iptkit._cli" in graph["iptkit.__main__"]  # the walk sees such imports
+    offenders = sorted(
+        f"{name} -> {target}"
+        for name, targets in graph.items()
+        if not (
+            name == "iptkit._cli" or name.startswith("iptkit._cli.") or name in CLI_ENTRY_POINTS
+        )
+        for target in targets
+        if target == "iptkit._cli" or target.startswith("iptkit._cli.")
+    )
+    assert not offenders, offenders
+
+
+@pytest.mark.parametrize("module", CORPUS_READERS)
+def test_corpus_readers_are_library_modules(module: str) -> None:
+    """Each corpus reader exists and reaches no module of the cli wing, even through others."""
+    graph = _graph()
+    assert module in graph
+    seen: set[str] = set()
+    todo = [module]
+    while todo:
+        for target in graph[todo.pop()]:
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    assert not [t for t in seen if t.startswith("iptkit._cli")], module
 
 
 def test_no_import_circles() -> None:

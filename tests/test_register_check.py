@@ -192,7 +192,17 @@ def _run(site: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(SRC), str(site)])
     proc = subprocess.run(
-        [sys.executable, "-m", "iptkit", "check", "--format", "jsonl", *args],
+        [
+            sys.executable,
+            "-m",
+            "iptkit",
+            "check",
+            "--format",
+            "jsonl",
+            "--summary",
+            os.devnull,
+            *args,
+        ],
         capture_output=True,
         env=env,
         timeout=120,

@@ -1,27 +1,24 @@
 """Reading a corpus of documents, and its check results as plain rows.
 
-:func:`read_documents` reads documents the way ``iptkit check`` does (the
-same file discovery, the same JSON Lines reader, the same size cap per
-document), and adds what a research script meets besides: gzip-compressed
-files and JSON files that hold an array of documents.  It streams: one
-document is held at a time, so memory stays flat however large the corpus.
+:func:`read_documents` reads documents the way ``iptkit check`` does, with
+the readers of :mod:`iptkit._sources` (the same file discovery, gzip-compressed
+files included, the same JSON Lines reader, the same size cap per document,
+the same splitting of a JSON file that holds an array of documents).  It
+streams: one document is held at a time, so memory stays flat however large
+the corpus.
 
 :func:`findings_rows` turns the results into plain rows, the same problems
 ``iptkit check`` reports: the validation issues of documents that failed to
 load, and the findings of :func:`iptkit.check` for those that loaded.
 
-This module is part of the command-line wing: it reuses the readers of the
-``iptkit`` command, so no model module may import it.
+This module is part of the io wing: no model module may import it.
 """
 
 from __future__ import annotations
 
-import gzip
-import zlib
 from collections.abc import Iterable, Iterator
 from os import PathLike
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Generic, TypeVar, cast, overload
+from typing import Any, Generic, TypeVar, overload
 
 import attrs
 
@@ -30,19 +27,18 @@ from iptkit._course import TreatmentCourse
 from iptkit._errors import IptkitError, Issue, ValidationError
 from iptkit._group import GroupCourse
 from iptkit._io._codec import load, parse_json
-
-if TYPE_CHECKING:
-    from iptkit._cli._main import Source, Unit
+from iptkit._sources import (
+    MAX_DOCUMENT_BYTES,
+    TOO_LARGE_CODE,
+    Source,
+    documents_in,
+    expand_paths,
+    read_units,
+)
 
 __all__ = ["MAX_DOCUMENT_BYTES", "DocumentResult", "findings_rows", "read_documents"]
 
 T = TypeVar("T")
-
-#: Bytes one document may hold by default (64 MiB), as for ``iptkit check``.
-MAX_DOCUMENT_BYTES = 64 << 20
-
-#: Suffixes of JSON Lines files, once a ``.gz`` suffix is taken off.
-_LINES_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 
 #: A path, or several: what :func:`read_documents` takes.  Signatures say ``Any``
 #: (``os.PathLike`` cannot be linked in the offline docs build); this is checked.
@@ -112,15 +108,15 @@ def read_documents(
     Args:
         path: a file, a directory, ``"-"`` for standard input, or a list of
             them.  Directories are searched as ``iptkit check`` searches them
-            (``*.json``, ``*.jsonl`` and ``*.ndjson``, in sorted order).  A
-            ``.jsonl`` or ``.ndjson`` file holds one document per line; a
-            ``.json`` file holds one document, or an array of documents.
-            Files ending in ``.gz`` (``.jsonl.gz``, ``.json.gz``) are read
-            through gzip when named.
+            (``*.json``, ``*.jsonl`` and ``*.ndjson``, and each of them
+            with ``.gz`` added, in sorted order).  A ``.jsonl`` or
+            ``.ndjson`` file holds one document per line; a ``.json`` file
+            holds one document, or an array of documents.  Files ending in
+            ``.gz`` are decompressed as they are read.
         cls: the document class to load (a treatment course by default).
         max_document_bytes: a document larger than this (a line, a file, or
-            a whole array file) is not read; its result has the error
-            ``document_too_large``.
+            a whole array file; decompressed, for a compressed file) is not
+            read; its result has the error ``document_too_large``.
 
     Yields:
         A :class:`DocumentResult` per document, in reading order.
@@ -129,12 +125,7 @@ def read_documents(
         IptkitError: a path does not exist or an input cannot be read (the
             documents read before it have been yielded).
     """
-    from iptkit._cli import _main as cli
-
-    try:
-        sources = cli.expand_paths(_path_list(path))
-    except cli.UsageError as exc:
-        raise IptkitError(str(exc)) from None
+    sources = expand_paths(_path_list(path))
 
     def on_error(_: Source, message: str) -> None:
         raise IptkitError(message)
@@ -143,38 +134,11 @@ def read_documents(
         """Entries that are not regular files are left out, as ``iptkit check`` leaves them."""
 
     for source in sources:
-        if source.path is not None and source.path.suffix.lower() == ".gz":
-            units: Iterable[Unit] = _gzip_units(source, max_document_bytes)
-        else:
-            units = cli.read_units([source], on_error, on_skip, max_document_bytes)
-        for _, line, raw in units:
+        for _, line, raw in read_units([source], on_error, on_skip, max_document_bytes):
             yield from _results(cls, source.name, line, raw, max_document_bytes)
 
 
-def _gzip_units(source: Source, limit: int) -> Iterator[Unit]:
-    """The documents of a gzip-compressed file, read with the same bounds as a plain one."""
-    from iptkit._cli import _main as cli
-
-    assert source.path is not None
-    lines = Path(source.path.stem).suffix.lower() in _LINES_SUFFIXES
-    try:
-        with gzip.open(source.path, "rb") as stream:
-            if lines:
-                yield from cli._lines(0, cast("BinaryIO", stream), limit)
-            else:
-                raw = stream.read(limit + len(cli._BOM) + 1).removeprefix(cli._BOM)
-                if len(raw) > limit:
-                    yield (0, None, cli.Oversized(len(raw)))
-                else:
-                    yield (0, None, raw)
-    except (OSError, EOFError, zlib.error) as exc:
-        reason = getattr(exc, "strerror", None) or type(exc).__name__
-        raise IptkitError(f"cannot read {source.name!r}: {reason}") from None
-
-
 def _too_large(limit: int) -> ValidationError:
-    from iptkit._cli._main import TOO_LARGE_CODE
-
     message = (
         f"This document is larger than the limit of {limit:,} bytes "
         "(see max_document_bytes); it was not read."
@@ -194,11 +158,8 @@ def _results(
         yield DocumentResult(name, line, None, exc)
         return
     del raw
-    if line is None and isinstance(data, list):  # a file holding an array of documents
-        for index, item in enumerate(data):
-            yield _loaded(cls, name, None, item, index)
-        return
-    yield _loaded(cls, name, line, data, None)
+    for index, item in documents_in(data, line):
+        yield _loaded(cls, name, line, item, index)
 
 
 def _loaded(

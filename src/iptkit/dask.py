@@ -2,10 +2,11 @@
 
 :func:`check` turns JSON Lines files (or a bag of raw lines) into a
 ``dask.bag.Bag`` of row dicts, the ones ``iptkit check --format jsonl``
-prints (``file``, ``line``, ``path``, ``code``, ``severity``, ``message``).
-Each file is read by a worker, with the reader of the command line, so file
-names and line numbers are kept; documents are checked by
-the ``check_chunk`` function of the command line, the function the ``--jobs`` workers run.
+prints (``file``, ``line``, ``index``, ``patient_id``, ``path``, ``code``,
+``severity``, ``message``; without its ``type``).  Each file is read by a
+worker, with the readers ``iptkit check`` uses, so file names and line
+numbers are kept; documents are checked by the function the ``--jobs``
+workers of ``iptkit check`` run.
 
 It needs the ``dask`` extra (``pip install "iptkit[dask]"``) here and on every
 worker; without it, importing this module raises
@@ -17,25 +18,20 @@ from __future__ import annotations
 import functools
 import glob
 import socket
-from collections.abc import Generator, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeAlias
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeAlias
 
-from iptkit._cli._main import (
+from iptkit._checkrun import (
     MAX_PROBLEMS,
     CheckOptions,
     Outcome,
-    Oversized,
-    Problem,
-    Source,
-    Unit,
-    UsageError,
-    _left_out_row,
     check_chunk,
     chunked,
-    expand_paths,
-    read_units,
+    problem_fields,
+    problems,
 )
 from iptkit._errors import IptkitError, MissingExtraError
+from iptkit._sources import Oversized, Source, Unit, expand_paths, read_units
 
 try:
     import dask.bag as _dask_bag
@@ -49,10 +45,6 @@ DaskBag: TypeAlias = Any
 #: dask ships no type hints for these: use them untyped.
 db: Any = _dask_bag
 delayed: Any = _delayed
-
-
-if TYPE_CHECKING:
-    from iptkit._cli._main import StreamRun
 
 __all__ = ["check"]
 
@@ -96,8 +88,11 @@ def check(
             row, like ``--show-values``) and ``max_document_bytes``.
 
     Returns:
-        A lazy bag of dicts with ``file``, ``line``, ``path``, ``code``,
-        ``severity`` and ``message`` (and ``value`` with ``show_values``).
+        A lazy bag of dicts with ``file``, ``line``, ``index`` (the position
+        of a document in a JSON file that holds an array, else ``None``),
+        ``patient_id`` (``None`` for a document that did not load), ``path``,
+        ``code``, ``severity`` and ``message`` (and ``value`` with
+        ``show_values``).
         Computing it raises :class:`~iptkit.IptkitError` for a file that
         cannot be read.
 
@@ -145,10 +140,7 @@ def _sources(patterns: Iterable[str]) -> list[Source]:
             paths.extend(found)
         else:
             paths.append(pattern)
-    try:
-        return expand_paths(paths)
-    except UsageError as exc:
-        raise IptkitError(str(exc)) from None
+    return expand_paths(paths)
 
 
 def source_bag(indexed: Sequence[tuple[int, Source]], options: CheckOptions) -> Bag:
@@ -196,29 +188,11 @@ def _outcome_rows(
     outcomes: Iterable[Outcome], names: Sequence[str], options: CheckOptions
 ) -> list[Row]:
     """Return the row dicts of outcomes, as ``iptkit check --format jsonl`` writes them."""
-    rows: list[Row] = []
-    for source, line, _, problems, left_out in outcomes:
-        file = names[source]
-        listed = [Problem(file, line, *row) for row in problems]
-        if left_out:
-            count = sum(number for _, _, number in left_out)
-            listed.append(_left_out_row(file, line, count, options.max_problems))
-        rows.extend(_fields(problem, options.show_values) for problem in listed)
-    return rows
-
-
-def _fields(problem: Problem, show_values: bool) -> Row:
-    fields: Row = {
-        "file": problem.file,
-        "line": problem.line,
-        "path": problem.path,
-        "code": problem.code,
-        "severity": problem.severity,
-        "message": problem.message,
-    }
-    if show_values:
-        fields["value"] = problem.value
-    return fields
+    return [
+        problem_fields(problem, options.show_values)
+        for outcome in outcomes
+        for problem in problems(outcome, names[outcome[0]], options.max_problems)
+    ]
 
 
 def _check_lines(options: CheckOptions, index: int, lines: Iterable[str | bytes]) -> list[Row]:
@@ -242,15 +216,15 @@ def connect(address: str) -> Any:
     """Return a ``distributed.Client``: a new local cluster for ``local``, else a scheduler.
 
     ``local`` starts a ``distributed.LocalCluster`` of two worker processes
-    of one thread each, closed with the client.
+    of one thread each, closed with the client (see :func:`close`).
 
     Raises:
-        UsageError: ``distributed`` is missing, or the scheduler cannot be reached.
+        IptkitError: ``distributed`` is missing, or the scheduler cannot be reached.
     """
     try:
         import distributed as _distributed
     except ImportError:  # pragma: no cover - CI installs every extra
-        raise UsageError(str(MissingExtraError("iptkit check --dask", "dask"))) from None
+        raise MissingExtraError("iptkit check --dask", "dask") from None
     distributed: Any = _distributed
     try:
         if address == LOCAL:
@@ -264,7 +238,7 @@ def connect(address: str) -> Any:
         return distributed.Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except Exception as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise UsageError(f"cannot reach the Dask scheduler at {address!r}: {reason}") from None
+        raise IptkitError(f"cannot reach the Dask scheduler at {address!r}: {reason}") from None
 
 
 def _probe(address: str) -> None:
@@ -287,47 +261,3 @@ def close(client: Any) -> None:
     cluster = getattr(client, "_iptkit_cluster", None)
     if cluster is not None:
         cluster.close()
-
-
-def cli_results(
-    address: str, run: StreamRun, options: CheckOptions
-) -> Generator[list[Outcome], None, None]:
-    """Connect to ``address``; return the outcomes of ``run``'s sources, checked on Dask.
-
-    What ``iptkit check --dask ADDRESS`` reports in place of the results of
-    the ``--jobs`` workers: one list of outcomes per source, in order.  A
-    source that cannot be read or is skipped is reported through ``run`` as
-    the command line does.  Close the generator to close the client.
-
-    Raises:
-        UsageError: standard input among the sources, or no scheduler at ``address``.
-    """
-    if any(source.path is None for source in run.sources):
-        raise UsageError("standard input (-) cannot be read with --dask")
-    return _results(connect(address), run, options)
-
-
-def _results(
-    client: Any, run: StreamRun, options: CheckOptions
-) -> Generator[list[Outcome], None, None]:
-    sources = run.sources
-    try:
-        readable = [
-            (i, s) for i, s in enumerate(sources) if s.problem is None and s.skipped is None
-        ]
-        bag = source_bag(readable, options) if readable else None
-        futures = iter(client.compute(_any(bag).to_delayed()) if bag is not None else [])
-        for source in sources:
-            if source.problem is not None:
-                run._failed(source, source.problem)
-            elif source.skipped is not None:
-                run._skipped(source, source.skipped)
-            else:
-                future = next(futures)
-                ((outcomes, failure),) = future.result()
-                del future  # the cluster may forget it
-                yield outcomes
-                if failure is not None:
-                    run._failed(source, failure)
-    finally:
-        close(client)

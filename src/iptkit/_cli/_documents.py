@@ -9,11 +9,23 @@ the command line itself never reaches into them directly.
 
 from __future__ import annotations
 
-import functools
 from typing import Any, TextIO
 
 import iptkit
-from iptkit._model import document_kind, is_model
+
+# The lookups a check needs live with the checking of chunks (the Dask workers
+# need them too); the command line finds them here with the others.
+from iptkit._checkrun import (
+    CHECKED_DOCUMENTS,
+    DEFAULT_DOCUMENT,
+    FindingRow,
+    document_type,
+    document_types,
+    findings,
+    load_plugins,
+    protocol,
+    protocol_names,
+)
 
 __all__ = [
     "CHECKED_DOCUMENTS",
@@ -34,66 +46,8 @@ __all__ = [
     "write_corpus",
 ]
 
-#: The document kind ``iptkit check`` and ``iptkit schema`` read by default.
-DEFAULT_DOCUMENT = "course"
-
-#: The document kinds that have findings (:func:`iptkit.check` takes them).
-CHECKED_DOCUMENTS = frozenset({DEFAULT_DOCUMENT, "group"})
-
-#: One finding as plain values: ``(severity, code, path, message)``.
-FindingRow = tuple[str, str, str, str]
-
 #: One planned session as plain text: ``(number, kind, phase, local time, status)``.
 ScheduleRow = tuple[str, str, str, str, str]
-
-
-@functools.cache
-def document_types() -> dict[str, type]:
-    """Return every public top-level document class by its document kind.
-
-    >>> document_types()["inventory"].__name__
-    'InterpersonalInventory'
-    """
-    found: dict[str, type] = {}
-    for name in iptkit.__all__:
-        obj = getattr(iptkit, name)
-        if is_model(obj):
-            kind = document_kind(obj)
-            if kind is not None:
-                found[kind] = obj
-    return dict(sorted(found.items()))
-
-
-def document_type(kind: str) -> type:
-    """Return the document class of ``kind``.
-
-    Raises:
-        KeyError: no public document has that kind.
-    """
-    return document_types()[kind]
-
-
-def protocol_names() -> list[str]:
-    """Return the names of the built-in protocols, sorted."""
-    from iptkit.protocols import BUILTIN_PROTOCOLS
-
-    return sorted(BUILTIN_PROTOCOLS)
-
-
-@functools.cache
-def protocol(name: str | None) -> Any:
-    """Return the protocol ``name`` names (``None`` for the default).
-
-    ``name`` is the name of a built-in protocol, or the JSON text of a
-    protocol document as :func:`protocol_document` returns it.
-    """
-    if name is None:
-        return None
-    from iptkit.protocols import BUILTIN_PROTOCOLS
-
-    if name in BUILTIN_PROTOCOLS:
-        return BUILTIN_PROTOCOLS[name]
-    return iptkit.loads(iptkit.Protocol, name)
 
 
 def protocol_document(raw: bytes) -> str:
@@ -103,25 +57,6 @@ def protocol_document(raw: bytes) -> str:
         ValidationError: the document is not valid JSON or not a valid protocol.
     """
     return iptkit.dumps(iptkit.loads(iptkit.Protocol, raw))
-
-
-def load_plugins() -> None:
-    """Load the checks of every installed plugin (once per process)."""
-    iptkit.load_check_plugins()
-
-
-def findings(document: Any, protocol: Any = None) -> list[FindingRow]:
-    """Return the findings of a loaded document as plain tuples.
-
-    Treatment courses and group courses have findings (the kinds in
-    :data:`CHECKED_DOCUMENTS`); other documents have none.
-    """
-    if document_kind(type(document)) not in CHECKED_DOCUMENTS:
-        return []
-    return [
-        (f.severity.value, f.code, f.path, f.message)
-        for f in iptkit.check(document, protocol=protocol)
-    ]
 
 
 def json_schema(cls: type) -> dict[str, Any]:

@@ -34,17 +34,13 @@ import argparse
 import collections
 import contextlib
 import csv
-import errno
-import importlib
 import importlib.metadata
 import io
-import itertools
 import json
 import math
 import os
 import re
 import signal
-import stat
 import sys
 import threading
 import time
@@ -54,16 +50,44 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, NoReturn, Protocol, TextIO, TypeVar
 
+from iptkit._checkrun import (
+    MAX_PROBLEMS,
+    CheckOptions,
+    LeftOut,
+    Outcome,
+    Problem,
+    Row,
+    check_chunk,
+    chunked,
+    internal_error,
+    issue_rows,
+    problem_fields,
+    problems,
+    too_large_row,
+)
 from iptkit._cli import _documents as documents
-from iptkit._errors import IptkitError, Issue, ValidationError
+from iptkit._errors import IptkitError, ValidationError
 from iptkit._io._codec import load, loads, parse_json
+from iptkit._sources import (
+    BOM,
+    MAX_DOCUMENT_BYTES,
+    TOO_LARGE_CODE,
+    InputError,
+    Oversized,
+    Source,
+    Unit,
+    expand_paths,
+    open_regular,
+    read_units,
+    stdin_bytes,
+)
+from iptkit._sources import reason as _reason
 
 __all__ = [
     "EXIT_OK",
     "EXIT_PROBLEMS",
     "EXIT_USAGE",
     "build_parser",
-    "check_chunk",
     "escape_text",
     "export_chunk",
     "main",
@@ -81,41 +105,16 @@ EXIT_PROBLEMS = 1
 #: not be written, or a worker process died.
 EXIT_USAGE = 2
 
-#: Suffixes of JSON Lines files (one document per line).
-LINES_SUFFIXES = frozenset({".jsonl", ".ndjson"})
-#: Suffixes of the files a directory is searched for.
-DOCUMENT_SUFFIXES = frozenset({".json"}) | LINES_SUFFIXES
 #: Severities in the order reports list them.
 SEVERITIES = ("error", "warning", "info")
-#: A document sent to a worker process is cut into chunks of at most this many documents ...
-CHUNK_DOCUMENTS = 256
-#: ... or this many bytes, whichever comes first.
-CHUNK_BYTES = 1 << 20
 #: Chunks in flight per worker process: enough to keep each busy, few enough to bound memory.
 CHUNKS_PER_JOB = 3
-#: Values shown by ``--show-values`` are cut to this many characters.
-VALUE_WIDTH = 60
-#: Name shown for standard input.
-STDIN_NAME = "<stdin>"
-#: Problems listed per document unless ``--max-problems`` says otherwise.
-MAX_PROBLEMS = 100
-#: Code of the row that says how many problems of a document were not listed.
-LEFT_OUT_CODE = "problems_left_out"
-#: Bytes one document may hold unless ``--max-document-bytes`` says otherwise (64 MiB),
-#: not counting a line's end or a leading byte order mark.
-MAX_DOCUMENT_BYTES = 64 << 20
 #: ``--max-document-bytes`` above this is a usage error (1 TiB, or less where sizes are 32-bit).
 DOCUMENT_BYTES_LIMIT = min(1 << 40, sys.maxsize // 4)
-#: Code of the row that stands for a document above that size, which is not read.
-TOO_LARGE_CODE = "document_too_large"
-#: The rest of a line above that size is read and dropped this many bytes at a time.
-DISCARD_BYTES = 1 << 20
 #: ``--jobs`` above this is a usage error; up to it, it is capped at the CPUs available.
 JOBS_LIMIT = 4096
 #: Seconds between two looks of a worker process at its parent.
 WATCH_INTERVAL = 0.2
-
-_BOM = b"\xef\xbb\xbf"
 
 
 class UsageError(Exception):
@@ -140,171 +139,6 @@ class Stopped(BaseException):
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
         self.signum = signum
-
-
-# --------------------------------------------------------------------------
-# Checking one chunk of documents (runs in worker processes)
-# --------------------------------------------------------------------------
-
-
-class Oversized(NamedTuple):
-    """Stands in for a document larger than the size cap, which was not kept.
-
-    It travels to the workers in place of the document's bytes (small and
-    picklable) and comes back as one ``document_too_large`` row.
-    """
-
-    #: Bytes of the input the document took (what progress counts), not shown.
-    size: int
-
-
-#: One document to check: ``(source index, line number or None, raw bytes)``;
-#: a document above the size cap has an :class:`Oversized` in place of its bytes.
-Unit = tuple[int, int | None, bytes | Oversized]
-#: One problem of a document: ``(path, code, severity, message, value or None)``.
-Row = tuple[str, str, str, str, str | None]
-#: Problems found but not listed: ``(code, severity, count)`` per code.
-LeftOut = tuple[tuple[str, str, int], ...]
-#: The outcome for one document: ``(source index, line, valid, problems, left out)``.
-Outcome = tuple[int, int | None, bool, tuple[Row, ...], LeftOut]
-
-
-class CheckOptions(NamedTuple):
-    """What every worker needs to know to check a document (small and picklable)."""
-
-    document: str
-    protocol: str | None = None
-    show_values: bool = False
-    #: Problems listed per document; 0 lists them all.
-    max_problems: int = MAX_PROBLEMS
-    #: The size cap of one document, named in the row of a document above it.
-    max_document_bytes: int = MAX_DOCUMENT_BYTES
-
-
-def check_chunk(options: CheckOptions, units: Sequence[Unit]) -> list[Outcome]:
-    """Parse, load and check each raw document of a chunk.
-
-    Runs in worker processes, so it takes and returns only plain values:
-    raw bytes in, compact tuples out; no model object crosses a process
-    boundary.  It never raises for a document: a failure iptkit does not
-    expect becomes an ``internal_error`` row.
-
-    Args:
-        options: the document kind, protocol, whether to capture values,
-            how many problems to list per document and the size cap.
-        units: ``(source index, line number, raw JSON bytes)`` per document,
-            or an :class:`Oversized` in place of the bytes of a document
-            above the size cap (it gets one ``document_too_large`` row).
-
-    Returns:
-        ``(source index, line number, valid, problems, left out)`` per
-        document, in order; ``left out`` counts, per code and severity, the
-        problems found beyond ``options.max_problems``.
-
-    >>> raw = b'{"schema_version": 1, "relationships": [{"label": "P1"}]}'
-    >>> [(o[2], [r[:3] for r in o[3]], o[4]) for o in check_chunk(
-    ...     CheckOptions("inventory"), [(0, 1, raw)])]  # doctest: +NORMALIZE_WHITESPACE
-    [(False, [('$.relationships[0].role', 'missing_field', 'error'),
-              ('$.relationships[0].closeness', 'missing_field', 'error')], ())]
-    >>> [(o[2], [r[:3] for r in o[3]]) for o in check_chunk(
-    ...     CheckOptions("inventory"), [(0, 2, Oversized(10**9))])]
-    [(False, [('$', 'document_too_large', 'error')])]
-    """
-    documents.load_plugins()  # once per process: a worker runs the plugins' checks too
-    cls = documents.document_type(options.document)
-    protocol = documents.protocol(options.protocol)
-    return [
-        (source, line, *_too_large(options))
-        if isinstance(raw, Oversized)
-        else (source, line, *_check_one(cls, protocol, options, raw))
-        for source, line, raw in units
-    ]
-
-
-def _too_large(options: CheckOptions) -> tuple[bool, tuple[Row, ...], LeftOut]:
-    """Return the outcome of a document above the size cap: one row naming the cap."""
-    return False, (_too_large_row(options.max_document_bytes),), ()
-
-
-def _too_large_row(limit: int) -> Row:
-    """Return the row of a document larger than ``limit`` bytes.
-
-    The message names the cap, a setting, and nothing of the document.
-
-    >>> _too_large_row(1000)[:3]
-    ('$', 'document_too_large', 'error')
-    >>> print(_too_large_row(1000)[3])  # doctest: +NORMALIZE_WHITESPACE
-    This document is larger than the limit of 1,000 bytes (see --max-document-bytes);
-    it was not read.
-    """
-    message = (
-        f"This document is larger than the limit of {limit:,} bytes "
-        "(see --max-document-bytes); it was not read."
-    )
-    return ("$", TOO_LARGE_CODE, "error", message, None)
-
-
-def _check_one(
-    cls: type, protocol: Any, options: CheckOptions, raw: bytes
-) -> tuple[bool, tuple[Row, ...], LeftOut]:
-    limit = options.max_problems
-    try:
-        try:
-            data = parse_json(raw)
-        except ValidationError as exc:
-            preview = _preview_raw(raw) if options.show_values else None
-            return False, *_issue_rows(exc, lambda _: preview, limit)
-        try:
-            # Issues past the limit are only counted, so memory does not follow them.
-            obj: Any = load(cls, data, max_issues=limit if limit > 0 else None)
-        except ValidationError as exc:
-            find_value = _value_finder(data, options.show_values)
-            return False, *_issue_rows(exc, find_value, limit)
-        except Exception as exc:  # a defect elsewhere must not stop a long run
-            return False, (_internal_error("load", exc),), ()
-        try:
-            found = documents.findings(obj, protocol)
-        except Exception as exc:
-            return True, (_internal_error("check", exc),), ()
-        return True, *_finding_rows(found, _value_finder(data, options.show_values), limit)
-    except Exception as exc:  # MemoryError on a huge line, a defect in a preview, ...
-        return False, (_internal_error("read", exc),), ()
-
-
-def _issue_rows(
-    error: ValidationError, value: Callable[[str], str | None], limit: int
-) -> tuple[tuple[Row, ...], LeftOut]:
-    """Return the first ``limit`` issues as rows (0: all) and count the rest per code.
-
-    The rest are those beyond ``limit`` and those the error only counted
-    (:attr:`ValidationError.left_out`).
-    """
-    issues = error.issues
-    listed = issues if limit <= 0 or len(issues) <= limit else issues[:limit]
-    rows = tuple((i.path, i.code, "error", i.message, value(i.path)) for i in listed)
-    left = collections.Counter(error.left_out)
-    left.update(issue.code for issue in itertools.islice(issues, len(listed), None))
-    return rows, tuple((code, "error", count) for code, count in left.items())
-
-
-def _finding_rows(
-    found: Sequence[documents.FindingRow], value: Callable[[str], str | None], limit: int
-) -> tuple[tuple[Row, ...], LeftOut]:
-    """Return the first ``limit`` findings as rows (0: all) and count the rest per code."""
-    listed = found if limit <= 0 or len(found) <= limit else found[:limit]
-    rows = tuple(
-        (path, code, severity, message, value(path)) for severity, code, path, message in listed
-    )
-    if len(listed) == len(found):
-        return rows, ()
-    left = collections.Counter((code, severity) for severity, code, _, _ in found[limit:])
-    return rows, tuple((code, severity, count) for (code, severity), count in left.items())
-
-
-def _internal_error(step: str, exc: BaseException) -> Row:
-    # Only the exception's type: its text could quote the document.
-    message = f"iptkit failed to {step} this document ({type(exc).__name__}); please report it."
-    return ("$", "internal_error", "error", message, None)
 
 
 # --------------------------------------------------------------------------
@@ -359,7 +193,7 @@ def export_chunk(options: ExportOptions, units: Sequence[Unit]) -> list[Exported
     found: list[Exported] = []
     for source, line, raw in units:
         if isinstance(raw, Oversized):
-            rows = (_too_large_row(options.max_document_bytes),)
+            rows = (too_large_row(options.max_document_bytes),)
             found.append((source, line, None, rows, ()))
         else:
             found.append((source, line, *_export_one(cls, options, raw)))
@@ -375,16 +209,16 @@ def _export_one(
             data = parse_json(raw)
             course: Any = load(cls, data, max_issues=limit if limit > 0 else None)
         except ValidationError as exc:
-            return None, *_issue_rows(exc, lambda _: None, limit)
+            return None, *issue_rows(exc, lambda _: None, limit)
         except Exception as exc:  # a defect elsewhere must not stop a long run
-            return None, (_internal_error("load", exc),), ()
+            return None, (internal_error("load", exc),), ()
         try:
             text = _export_rows(course, options) if options.table else _export_text(course, options)
         except Exception as exc:
-            return None, (_internal_error("export", exc),), ()
+            return None, (internal_error("export", exc),), ()
         return text, (), ()
     except Exception as exc:  # MemoryError on a huge line, ...
-        return None, (_internal_error("read", exc),), ()
+        return None, (internal_error("read", exc),), ()
 
 
 def _export_rows(course: Any, options: ExportOptions) -> list[dict[str, Any]]:
@@ -394,13 +228,13 @@ def _export_rows(course: Any, options: ExportOptions) -> list[dict[str, Any]]:
 
 
 def _tables() -> Any:
-    """The module :mod:`iptkit.tables`, looked up by name when a table is asked for.
+    """The module :mod:`iptkit.tables`, imported when a table is asked for (it needs pyarrow).
 
-    It reads corpora through this module (by way of :mod:`iptkit._corpus`):
-    it is an optional layer above the command line, not imported by it.
     Raises :class:`~iptkit.MissingExtraError` (an ``ImportError``) without pyarrow.
     """
-    return importlib.import_module("iptkit.tables")
+    import iptkit.tables as tables
+
+    return tables
 
 
 def _export_text(course: Any, options: ExportOptions) -> str:
@@ -417,119 +251,6 @@ def _export_text(course: Any, options: ExportOptions) -> str:
     if _UNSAFE_JSON.search(text) is None:
         return text
     return _UNSAFE_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
-
-
-def _value_finder(data: Any, show_values: bool) -> Callable[[str], str | None]:
-    if not show_values:
-        return lambda _: None
-    return lambda path: _preview_value(data, path)
-
-
-def _preview_value(data: Any, path: str) -> str | None:
-    """Return the value at ``path`` in a decoded document as short JSON text."""
-    value: Any = data
-    for key in Issue(path, "", "").loc:
-        if isinstance(value, dict) and isinstance(key, str) and key in value:
-            value = value[key]
-            continue
-        if isinstance(value, list) and isinstance(key, int) and 0 <= key < len(value):
-            value = value[key]
-            continue
-        return None
-    return json_preview(value)
-
-
-def json_preview(value: Any, width: int = VALUE_WIDTH) -> str:
-    """Return ``value`` as JSON text cut to ``width`` characters.
-
-    The text is what ``json.dumps(value, ensure_ascii=False)`` starts with,
-    but only as much of the value is visited as the preview shows: a huge
-    list, a long text or a deeply nested value costs no more than a small one,
-    and nesting never recurses.
-
-    >>> json_preview({"a": [1, 2.5, None, True], "b": "x"})
-    '{"a": [1, 2.5, null, true], "b": "x"}'
-    >>> json_preview(list(range(10**6)), width=20)
-    '[0, 1, 2, 3, 4, 5, \u2026'
-    >>> json_preview([[[[[]]]]] * 3, width=12)
-    '[[[[[]]]], \u2026'
-    """
-    room = width + 1  # one character more than shown tells that the text was cut
-    parts: list[str] = []
-    # Open containers: [items, is an object, no item written yet].
-    frames: list[list[Any]] = []
-    pending: Any = value
-    has_pending = True
-    while room > 0:
-        if has_pending:
-            has_pending = False
-            if isinstance(pending, dict):
-                text = "{"
-                frames.append([iter(pending.items()), True, True])
-            elif isinstance(pending, list | tuple):
-                text = "["
-                frames.append([iter(pending), False, True])
-            else:
-                text = _json_scalar(pending, room)
-        elif frames:
-            frame = frames[-1]
-            item: Any = next(frame[0], _END)
-            if item is _END:
-                frames.pop()
-                text = "}" if frame[1] else "]"
-            else:
-                text = "" if frame[2] else ", "
-                frame[2] = False
-                if frame[1]:
-                    key, item = item
-                    text += _json_string(str(key), room) + ": "
-                pending, has_pending = item, True
-        else:
-            break
-        parts.append(text)
-        room -= len(text)
-    return _truncate("".join(parts), width)
-
-
-_END = object()
-
-
-def _json_scalar(value: Any, room: int) -> str:
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, str):
-        return _json_string(value, room)
-    if isinstance(value, int):
-        try:
-            return int.__repr__(value)
-        except ValueError:  # more digits than Python converts
-            return "\u2026" * room
-    if isinstance(value, float):
-        if value != value:
-            return "NaN"
-        if value in (math.inf, -math.inf):
-            return "Infinity" if value > 0 else "-Infinity"
-        return float.__repr__(value)
-    return _json_string(f"<{type(value).__name__}>", room)
-
-
-def _json_string(text: str, room: int) -> str:
-    # Escaping only lengthens text, so ``room`` characters fill the preview.
-    return json.dumps(text[:room], ensure_ascii=False)
-
-
-def _preview_raw(raw: bytes) -> str:
-    """Return the start of a text that is not JSON, unquoted, with control characters escaped."""
-    text = raw[: VALUE_WIDTH * 4].decode("utf-8", "replace")
-    return _truncate("".join(c if c.isprintable() else repr(c)[1:-1] for c in text))
-
-
-def _truncate(text: str, width: int = VALUE_WIDTH) -> str:
-    return text if len(text) <= width else text[: width - 1] + "\u2026"
 
 
 # --------------------------------------------------------------------------
@@ -611,328 +332,6 @@ def available_cpus() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):  # pragma: no cover - not Linux
         return max(1, os.cpu_count() or 1)
-
-
-# --------------------------------------------------------------------------
-# Reading the inputs
-# --------------------------------------------------------------------------
-
-
-class Source(NamedTuple):
-    """One input: a file, or standard input.
-
-    An entry found in a directory that cannot be read has a ``problem`` (the
-    whole message), reported in its turn; one that is not a regular file has
-    the reason it is ``skipped``.
-    """
-
-    name: str
-    path: Path | None
-    json_lines: bool
-    size: int | None
-    problem: str | None = None
-    skipped: str | None = None
-
-
-def expand_paths(paths: Sequence[str]) -> list[Source]:
-    """Turn the ``PATH`` arguments into the list of inputs, in reading order.
-
-    Directories are searched recursively for ``*.json``, ``*.jsonl`` and
-    ``*.ndjson`` files, in sorted order, without following symbolic links to
-    directories; ``-`` is standard input.  Inside a directory, only regular
-    files are read: other entries (FIFOs, devices, sockets) are skipped, and
-    an entry that cannot be read (no permission, a broken symbolic link, a
-    loop of links) becomes a source with a ``problem``.
-
-    Raises:
-        UsageError: a path named on the command line does not exist, cannot
-            be read, or is not a regular file or a directory.
-    """
-    sources: list[Source] = []
-    for arg in paths:
-        if arg == "-":
-            sources.append(Source(STDIN_NAME, None, True, None))
-            continue
-        path = Path(arg)
-        try:
-            info = os.stat(path)
-        except OSError as exc:
-            raise UsageError(f"cannot read {arg!r}: {_stat_failure(path, exc)}") from None
-        if stat.S_ISDIR(info.st_mode):
-            sources.extend(_walk(path))
-        elif stat.S_ISREG(info.st_mode):
-            try:
-                os.close(_open_regular(path)[0])
-            except OSError as exc:
-                raise UsageError(f"cannot read {arg!r}: {_reason(exc)}") from None
-            sources.append(_file_source(path, info.st_size))
-        else:
-            kind = _file_kind(info.st_mode)
-            msg = f"cannot read {arg!r}: not a regular file ({kind}); give - to read standard input"
-            raise UsageError(msg)
-    return sources
-
-
-def _walk(top: Path) -> Iterator[Source]:
-    """Yield the document files under ``top``, depth first, each folder's files first."""
-    folders = [top]
-    while folders:
-        folder = folders.pop()
-        try:
-            with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda entry: entry.name)
-        except OSError as exc:
-            message = f"cannot read directory {str(folder)!r}: {_reason(exc)}"
-            if folder == top:
-                raise UsageError(message) from None
-            yield Source(str(folder), folder, False, None, problem=message)
-            continue
-        subfolders: list[Path] = []
-        for entry in entries:
-            path = Path(entry.path)
-            try:
-                is_folder = entry.is_dir(follow_symlinks=False)
-            except OSError:  # pragma: no cover - only if the entry vanishes while listed
-                is_folder = False
-            if is_folder:
-                subfolders.append(path)
-            elif path.suffix.lower() in DOCUMENT_SUFFIXES:
-                yield _entry_source(path)
-        folders.extend(reversed(subfolders))
-
-
-def _entry_source(path: Path) -> Source:
-    """Return the source for a document file found in a directory."""
-    try:
-        info = os.stat(path)
-    except OSError as exc:
-        message = f"cannot read {str(path)!r}: {_stat_failure(path, exc)}"
-        return Source(str(path), path, False, None, problem=message)
-    if stat.S_ISREG(info.st_mode):
-        return _file_source(path, info.st_size)
-    if stat.S_ISDIR(info.st_mode):
-        reason = "a symbolic link to a directory (not followed)"
-    else:
-        reason = f"not a regular file ({_file_kind(info.st_mode)})"
-    return Source(str(path), path, False, None, skipped=reason)
-
-
-def _file_source(path: Path, size: int) -> Source:
-    return Source(str(path), path, path.suffix.lower() in LINES_SUFFIXES, size)
-
-
-def _stat_failure(path: Path, exc: OSError) -> str:
-    """Say why ``path`` could not be looked at, naming broken links and loops."""
-    if exc.errno == errno.ENOENT:
-        if path.is_symlink():
-            return "a broken symbolic link (its target does not exist)"
-        return "no such file or directory"
-    if exc.errno == errno.ELOOP:
-        return "a loop of symbolic links"
-    return _reason(exc)
-
-
-def _reason(exc: OSError) -> str:
-    return exc.strerror or type(exc).__name__
-
-
-def _file_kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISCHR(mode):
-        return "a character device"
-    if stat.S_ISBLK(mode):
-        return "a block device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    return "an unknown kind of file"  # pragma: no cover - doors, whiteouts, ports
-
-
-class NotRegularError(OSError):
-    """A path names something other than a regular file."""
-
-
-_OPEN_FLAGS = (
-    os.O_RDONLY
-    | getattr(os, "O_NONBLOCK", 0)  # opening a FIFO must not wait for a writer
-    | getattr(os, "O_NOCTTY", 0)
-    | getattr(os, "O_CLOEXEC", 0)
-    | getattr(os, "O_BINARY", 0)
-)
-
-
-def _open_regular(path: Path) -> tuple[int, int]:
-    """Open ``path`` for reading if it is a regular file; return the descriptor and its size.
-
-    The check is made on the open file, so an entry replaced by a FIFO or a
-    device after the directory was listed is refused too, and never waited on.
-
-    Raises:
-        NotRegularError: it is not a regular file.
-        OSError: it cannot be opened.
-    """
-    fd = os.open(path, _OPEN_FLAGS)
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise NotRegularError(errno.EINVAL, f"not a regular file ({_file_kind(info.st_mode)})")
-        if _OPEN_FLAGS & getattr(os, "O_NONBLOCK", 0):
-            os.set_blocking(fd, True)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd, info.st_size
-
-
-class ChangedSizeError(OSError):
-    """A file changed size while it was read."""
-
-
-def read_units(
-    sources: Sequence[Source],
-    on_error: Callable[[Source, str], None],
-    on_skip: Callable[[Source, str], None],
-    max_document_bytes: int = MAX_DOCUMENT_BYTES,
-) -> Iterator[Unit]:
-    """Yield every document of every input, one at a time.
-
-    JSON Lines inputs are read line by line (blank lines are skipped); other
-    files hold one document each.  A source that cannot be read, that fails
-    while being read or that changes size while being read is passed to
-    ``on_error`` with the message to show, and reading goes on with the next
-    one; a source that is not a regular file is passed to ``on_skip``.
-
-    No document above ``max_document_bytes`` (not counting a line's end or
-    a leading byte order mark) is kept in memory: it is yielded as an
-    :class:`Oversized` marker instead, so memory stays bounded by the cap
-    whatever one line or file holds.
-    """
-    for index, source in enumerate(sources):
-        if source.problem is not None:
-            on_error(source, source.problem)
-            continue
-        if source.skipped is not None:
-            on_skip(source, source.skipped)
-            continue
-        try:
-            if source.path is None:
-                yield from _lines(index, _stdin(), max_document_bytes)
-            else:
-                yield from _file_units(index, source, max_document_bytes)
-        except ChangedSizeError as exc:
-            on_error(source, f"{source.name!r} {exc.strerror}")
-        except OSError as exc:
-            on_error(source, f"cannot read {source.name!r}: {_reason(exc)}")
-
-
-class ClosedStreamError(OSError):
-    """A standard stream is closed (the program was started without it)."""
-
-
-def _stdin() -> BinaryIO:
-    stream = sys.stdin
-    if stream is None:
-        raise ClosedStreamError(errno.EBADF, "standard input is closed")
-    return stream.buffer
-
-
-def _file_units(index: int, source: Source, limit: int) -> Iterator[Unit]:
-    assert source.path is not None
-    fd, opened = _open_regular(source.path)
-    with open(fd, "rb") as stream:
-        if source.json_lines:
-            read = yield from _lines(index, stream, limit)
-        elif opened > limit + len(_BOM):  # too large even with a byte order mark: not read
-            read = opened
-            yield (index, None, Oversized(opened))
-        else:
-            # One byte more than the size when opened tells that the file grew;
-            # never more than the cap allows, so growth cannot get past it.
-            raw = stream.read(opened + 1)
-            read = len(raw)
-            document = raw.removeprefix(_BOM)
-            yield (index, None, Oversized(read) if len(document) > limit else document)
-        now = os.fstat(fd).st_size
-    if read != opened or now != opened:
-        reason = (
-            f"changed size while it was read ({opened:,} bytes when opened, {read:,} read, "
-            f"{now:,} at the end); its documents may be incomplete"
-        )
-        raise ChangedSizeError(errno.EIO, reason)
-
-
-def _lines(index: int, stream: BinaryIO, limit: int) -> Generator[Unit, None, int]:
-    """Yield the documents of a JSON Lines stream; return the number of bytes read.
-
-    Each line is read with a bounded ``readline``: a line above ``limit``
-    bytes (not counting its end, nor a byte order mark on the first line) is
-    yielded as an :class:`Oversized` marker, and what is left of it is read
-    and dropped in chunks of :data:`DISCARD_BYTES`, so no more than about
-    ``limit`` bytes of it are ever held.  Blank lines are skipped, however long.
-    """
-    read = 0
-    number = 0
-    while True:
-        number += 1
-        # Room for the cap, a two-byte line end and, on the first line, a byte order mark.
-        want = limit + 2 + (len(_BOM) if number == 1 else 0)
-        line = stream.readline(want)
-        if not line:
-            return read
-        read += len(line)
-        whole = line.endswith(b"\n") or len(line) < want  # else the line goes on
-        if number == 1:
-            line = line.removeprefix(_BOM)
-        if not whole:
-            blank, size = line.isspace(), len(line)
-            del line  # hold one piece of the line at a time, never two
-            rest, blank = _discard_line(stream, blank)
-            read += rest
-            if not blank:
-                yield (index, number, Oversized(size + rest))
-            continue
-        if line.strip():
-            document = line.rstrip(b"\r\n")
-            yield (index, number, document if len(document) <= limit else Oversized(len(line)))
-
-
-def _discard_line(stream: BinaryIO, blank: bool) -> tuple[int, bool]:
-    """Read and drop the rest of a line; return its size and whether the whole line is blank."""
-    dropped = 0
-    while True:
-        piece = stream.readline(DISCARD_BYTES)
-        if not piece:
-            return dropped, blank
-        dropped += len(piece)
-        blank = blank and piece.isspace()
-        if piece.endswith(b"\n"):
-            return dropped, blank
-
-
-def chunked(units: Iterable[Unit]) -> Iterator[tuple[list[Unit], int]]:
-    """Group documents into chunks for the workers; yield each with its size in bytes.
-
-    The size counts the input each document took, an :class:`Oversized` one
-    included (it is what progress counts); a chunk is cut by the bytes it
-    holds, which for such a document are none.
-    """
-    chunk: list[Unit] = []
-    size = held = 0
-    for unit in units:
-        chunk.append(unit)
-        raw = unit[2]
-        if isinstance(raw, Oversized):
-            size += raw.size
-        else:
-            size += len(raw)
-            held += len(raw)
-        if len(chunk) >= CHUNK_DOCUMENTS or held >= CHUNK_BYTES:
-            yield chunk, size
-            chunk, size, held = [], 0, 0
-    if chunk:
-        yield chunk, size
 
 
 #: Set when a worker pool could not be shut down cleanly: ``main`` then ends
@@ -1111,18 +510,6 @@ def _output_failure(exc: Exception) -> str:
     return "standard output is closed"
 
 
-class Problem(NamedTuple):
-    """One reported problem of one document."""
-
-    file: str
-    line: int | None
-    path: str
-    code: str
-    severity: str
-    message: str
-    value: str | None
-
-
 class Tally:
     """Counts kept while a run streams by."""
 
@@ -1174,6 +561,9 @@ class Tally:
 class Reporter:
     """Writes problems as they come and a summary at the end."""
 
+    #: Whether the summary goes to standard error (never among the rows of standard output).
+    SUMMARY_ON_STDERR = False
+
     def __init__(self, out: Writer, show_values: bool, max_problems: int = MAX_PROBLEMS) -> None:
         self.out = out
         self.show_values = show_values
@@ -1191,17 +581,7 @@ class Reporter:
         raise NotImplementedError
 
     def _fields(self, problem: Problem) -> dict[str, Any]:
-        fields: dict[str, Any] = {
-            "file": problem.file,
-            "line": problem.line,
-            "path": problem.path,
-            "code": problem.code,
-            "severity": problem.severity,
-            "message": problem.message,
-        }
-        if self.show_values:
-            fields["value"] = problem.value
-        return fields
+        return problem_fields(problem, self.show_values)
 
 
 def _dumps(value: Any) -> str:
@@ -1215,8 +595,8 @@ class TextReporter(Reporter):
     """One line per problem, then tables of counts."""
 
     def problem(self, problem: Problem) -> None:
-        where = problem.file if problem.line is None else f"{problem.file}:{problem.line}"
-        text = f"{where}: {problem.severity} [{problem.code}] {problem.path}: {problem.message}"
+        text = f"{_where(problem)}: {problem.severity} [{problem.code}] {problem.path}: "
+        text += problem.message
         if self.show_values and problem.value is not None:
             text += f"  value: {problem.value}"
         self.out.write(escape_text(text) + "\n")
@@ -1248,6 +628,24 @@ class TextReporter(Reporter):
             write(f"Inputs that could not be read: {tally.io_errors:,}\n")
 
 
+def _where(problem: Problem) -> str:
+    """Where a problem is: ``file``, ``file:line`` or ``file[index]``, and whose course.
+
+    >>> _where(Problem("a.jsonl", 3, None, "P-1", "$", "c", "error", "m", None))
+    'a.jsonl:3 (patient P-1)'
+    >>> _where(Problem("a.json", None, 2, None, "$", "c", "error", "m", None))
+    'a.json[2]'
+    """
+    where = problem.file
+    if problem.line is not None:
+        where += f":{problem.line}"
+    if problem.index is not None:
+        where += f"[{problem.index}]"
+    if problem.patient_id is not None:
+        where += f" (patient {problem.patient_id})"
+    return where
+
+
 def _plural(count: int, noun: str) -> str:
     if noun == "info":
         return f"{count:,} info"
@@ -1272,27 +670,40 @@ class JsonReporter(Reporter):
 
 
 class JsonLinesReporter(Reporter):
-    """One JSON object per problem (``"type": "problem"``), then one summary object."""
+    """One JSON object per problem (``"type": "problem"``); the summary goes to standard error.
+
+    The summary is one JSON object (``"type": "summary"``) on one line of
+    standard error, never among the rows.
+    """
+
+    SUMMARY_ON_STDERR = True
 
     def problem(self, problem: Problem) -> None:
         self.out.write(_dumps({"type": "problem", **self._fields(problem)}) + "\n")
 
     def finish(self, tally: Tally) -> None:
-        self.out.write(_dumps({"type": "summary", **tally.as_json()}) + "\n")
+        say(summary_line(tally))
+
+
+def summary_line(tally: Tally) -> str:
+    """Return the summary as one line of JSON text, ``{"type": "summary", ...}``."""
+    return _dumps({"type": "summary", **tally.as_json()})
 
 
 class CsvReporter(Reporter):
     """A header, then one CSV row per problem; the summary goes to standard error.
 
-    The columns are the keys of a ``jsonl`` problem row (``value`` only with
-    ``--show-values``).  Every cell is escaped as in the text report, then
+    The columns are the keys of a ``jsonl`` problem row but ``type``
+    (``value`` only with ``--show-values``).  Every cell is escaped as in the text report, then
     quoted by the ``csv`` module as needed, so no key or value can start a
     row of its own; the summary never mixes with the rows.
     """
 
+    SUMMARY_ON_STDERR = True
+
     def start(self) -> None:
         self._rows = csv.writer(self.out, lineterminator="\n")
-        header = ["file", "line", "path", "code", "severity", "message"]
+        header = [name for name in Problem._fields if name != "value"]
         self._rows.writerow([*header, "value"] if self.show_values else header)
 
     def problem(self, problem: Problem) -> None:
@@ -1418,7 +829,10 @@ class StreamRun:
     def __init__(self, name: str, paths: Sequence[str], limit: int, *, verb: str) -> None:
         self.name = name
         self.limit = limit
-        self.sources = expand_paths(paths)
+        try:
+            self.sources = expand_paths(paths)
+        except InputError as exc:
+            raise UsageError(str(exc)) from None
         self.names = [source.name for source in self.sources]
         self.tally = Tally()
         readable = [s for s in self.sources if s.problem is None and s.skipped is None]
@@ -1473,34 +887,100 @@ def _command_check(args: argparse.Namespace, out: Output) -> int:
     _load_check_plugins()
     run = StreamRun("iptkit check", args.paths, limit, verb="checked")
     options = CheckOptions(kind, protocol, args.show_values, args.max_problems, limit)
-    if args.dask is None:
-        outcomes = run.results(check_chunk, options, jobs)
-    else:
-        # iptkit.dask builds on this module: it is looked up by name when asked for,
-        # as an optional layer above the command line, not imported by it.
-        try:
-            on_dask: Any = importlib.import_module("iptkit.dask")
-        except ImportError as exc:  # MissingExtraError names the extra
-            raise UsageError(str(exc)) from None
-        outcomes = on_dask.cli_results(args.dask, run, options)  # connects now
-    reporter = REPORTERS[args.format](out, args.show_values, args.max_problems)
-    tally, progress, names = run.tally, run.progress, run.names
-    reporter.start()
-    with contextlib.closing(outcomes) as chunks:
-        for results in chunks:
-            for source, line, valid, rows, left_out in results:
-                tally.documents += 1
-                tally.valid += valid
-                if rows and progress.shown:
-                    progress.clear()  # rows may go to the same terminal
-                has_error = _report_rows(
-                    reporter, tally, names[source], line, rows, left_out, args.max_problems
-                )
-                tally.with_errors += has_error
-    reporter.finish(tally)
+    with contextlib.ExitStack() as stack:
+        summary = None if args.summary is None else stack.enter_context(_summary_file(args.summary))
+        if args.dask is None:
+            outcomes = run.results(check_chunk, options, jobs)
+        else:
+            outcomes = _dask_results(args.dask, run, options)  # connects now
+        reporter = REPORTERS[args.format](out, args.show_values, args.max_problems)
+        tally, progress, names = run.tally, run.progress, run.names
+        reporter.start()
+        with contextlib.closing(outcomes) as chunks:
+            for results in chunks:
+                for outcome in results:
+                    tally.documents += 1
+                    tally.valid += outcome[4]
+                    if outcome[5] and progress.shown:
+                        progress.clear()  # rows may go to the same terminal
+                    has_error = _report_rows(
+                        reporter, tally, outcome, names[outcome[0]], args.max_problems
+                    )
+                    tally.with_errors += has_error
+        if summary is None or not reporter.SUMMARY_ON_STDERR:
+            reporter.finish(tally)
+        if summary is not None:
+            summary.write(summary_line(tally) + "\n")
+            summary.flush()
     if tally.io_errors:
         return EXIT_USAGE
     return EXIT_PROBLEMS if tally.with_errors else EXIT_OK
+
+
+@contextlib.contextmanager
+def _summary_file(name: str) -> Iterator[_FileOutput]:
+    """The file ``--summary`` names, opened before the run so a bad name fails at once."""
+    if name == "-":
+        raise UsageError("--summary takes a file name; the summary never goes to standard output")
+    try:
+        stream = open(name, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+    except OSError as exc:
+        raise UsageError(f"cannot write {name!r}: {_reason(exc)}") from None
+    with stream:
+        yield _FileOutput(stream, name)
+
+
+def _dask_results(
+    address: str, run: StreamRun, options: CheckOptions
+) -> Generator[list[Outcome], None, None]:
+    """Connect to ``address``; return the outcomes of ``run``'s sources, checked on Dask.
+
+    What ``--dask ADDRESS`` reports in place of the results of the
+    ``--jobs`` workers: one list of outcomes per source, in order.  A source
+    that cannot be read or is skipped is reported as without ``--dask``.
+    Close the generator to close the client.
+
+    Raises:
+        UsageError: the dask extra is missing, standard input is among the
+            sources, or no scheduler answers at ``address``.
+    """
+    try:
+        import iptkit.dask as on_dask  # an extra: imported only when asked for
+    except ImportError as exc:  # MissingExtraError names the extra
+        raise UsageError(str(exc)) from None
+    if any(source.path is None for source in run.sources):
+        raise UsageError("standard input (-) cannot be read with --dask")
+    try:
+        client = on_dask.connect(address)
+    except IptkitError as exc:
+        raise UsageError(str(exc)) from None
+    return _on_cluster(on_dask, client, run, options)
+
+
+def _on_cluster(
+    on_dask: Any, client: Any, run: StreamRun, options: CheckOptions
+) -> Generator[list[Outcome], None, None]:
+    sources = run.sources
+    try:
+        readable = [
+            (i, s) for i, s in enumerate(sources) if s.problem is None and s.skipped is None
+        ]
+        bag = on_dask.source_bag(readable, options) if readable else None
+        futures = iter(client.compute(bag.to_delayed()) if bag is not None else [])
+        for source in sources:
+            if source.problem is not None:
+                run._failed(source, source.problem)
+            elif source.skipped is not None:
+                run._skipped(source, source.skipped)
+            else:
+                future = next(futures)
+                ((outcomes, failure),) = future.result()
+                del future  # the cluster may forget it
+                yield outcomes
+                if failure is not None:
+                    run._failed(source, failure)
+    finally:
+        on_dask.close(client)
 
 
 def _protocol_option(value: str | None, limit: int) -> str | None:
@@ -1515,9 +995,9 @@ def _protocol_option(value: str | None, limit: int) -> str | None:
         return value
     names = ", ".join(documents.protocol_names())
     try:
-        fd, _ = _open_regular(Path(value))
+        fd, _ = open_regular(Path(value))
         with open(fd, "rb") as stream:
-            raw = stream.read(limit + len(_BOM) + 1).removeprefix(_BOM)
+            raw = stream.read(limit + len(BOM) + 1).removeprefix(BOM)
     except FileNotFoundError:
         msg = f"--protocol {value!r} is neither a built-in protocol ({names}) nor a file"
         raise UsageError(msg) from None
@@ -1545,29 +1025,19 @@ def _load_check_plugins() -> None:
         raise UsageError(f"cannot load the check plugins: {reason}") from None
 
 
-def _report_rows(
-    reporter: Reporter,
-    tally: Tally,
-    name: str,
-    line: int | None,
-    rows: Sequence[Row],
-    left_out: LeftOut,
-    limit: int,
-) -> bool:
+def _report_rows(reporter: Reporter, tally: Tally, outcome: Outcome, name: str, limit: int) -> bool:
     """Report one document's rows (and how many were left out); say whether one is an error."""
     has_error = False
-    for path, code, severity, message, value in rows:
+    *_, rows, left_out = outcome
+    for _, code, severity, _, _ in rows:
         tally.codes[code, severity] += 1
         has_error = has_error or severity == "error"
-        reporter.problem(Problem(name, line, path, code, severity, message, value))
-    if left_out:
-        count = 0
-        for code, severity, number in left_out:
-            tally.codes[code, severity] += number
-            has_error = has_error or severity == "error"
-            count += number
-        tally.left_out += count
-        reporter.problem(_left_out_row(name, line, count, limit))
+    for code, severity, number in left_out:
+        tally.codes[code, severity] += number
+        has_error = has_error or severity == "error"
+        tally.left_out += number
+    for problem in problems(outcome, name, limit):
+        reporter.problem(problem)
     return has_error
 
 
@@ -1759,9 +1229,8 @@ def _export(
                     write(text, names[source], line)
                     continue
                 progress.clear()
-                has_error = _report_rows(
-                    reporter, tally, names[source], line, rows, left_out, limit
-                )
+                outcome = (source, line, None, None, False, rows, left_out)
+                has_error = _report_rows(reporter, tally, outcome, names[source], limit)
                 tally.with_errors += has_error
     if tally.with_errors or tally.io_errors:
         say(
@@ -1771,15 +1240,6 @@ def _export(
     if tally.io_errors:
         return EXIT_USAGE
     return EXIT_PROBLEMS if tally.with_errors else EXIT_OK
-
-
-def _left_out_row(name: str, line: int | None, count: int, limit: int) -> Problem:
-    message = (
-        f"{count:,} more problem{'' if count == 1 else 's'} of this document "
-        f"{'is' if count == 1 else 'are'} not listed (at most {limit:,} per document; "
-        "see --max-problems)."
-    )
-    return Problem(name, line, "$", LEFT_OUT_CODE, "info", message, None)
 
 
 def _jobs(requested: int, name: str = "iptkit check") -> int:
@@ -1813,16 +1273,16 @@ def _read_document(kind: str, name: str, limit: int = MAX_DOCUMENT_BYTES) -> Any
     already says so is not read at all.
     """
     cls = documents.document_type(_document_kind(kind))
-    most = limit + len(_BOM)
+    most = limit + len(BOM)
     document: bytes | None = None
     try:
         if name == "-":
-            document = _stdin().read(most + 1).removeprefix(_BOM)
+            document = stdin_bytes().read(most + 1).removeprefix(BOM)
         else:
-            fd, size = _open_regular(Path(name))
+            fd, size = open_regular(Path(name))
             with open(fd, "rb") as stream:
                 if size <= most:  # one byte more than the size tells that it grew
-                    document = stream.read(size + 1).removeprefix(_BOM)
+                    document = stream.read(size + 1).removeprefix(BOM)
     except FileNotFoundError:
         raise UsageError(f"cannot read {name!r}: no such file or directory") from None
     except OSError as exc:
@@ -1996,8 +1456,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="validate and check documents",
         description=(
             "Validate documents and report protocol findings. PATH is a JSON file "
-            "(one document), a JSON Lines file (.jsonl or .ndjson, one document per "
-            "line), a directory (searched recursively; only regular files are read) "
+            "(one document, or an array of documents), a JSON Lines file (.jsonl or "
+            ".ndjson, one document per line), either of them compressed with gzip (.gz), "
+            "a directory (searched recursively; only regular files are read) "
             "or - for JSON Lines on standard input."
         ),
         epilog=EXIT_CODES_EPILOG,
@@ -2008,7 +1469,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=tuple(REPORTERS),
         default="text",
         help="text (default), json (one object), jsonl (one object per problem) or csv "
-        "(one row per problem; the summary goes to standard error)",
+        "(one row per problem); jsonl and csv write the summary to standard error",
+    )
+    check.add_argument(
+        "--summary",
+        metavar="FILE",
+        help="also write the summary as one JSON object to FILE; jsonl and csv then leave it "
+        "off standard error",
     )
     check.add_argument(
         "-j",
