@@ -900,3 +900,56 @@ class TestArraysAndCompressedFiles:
         assert len(errors) == 2
         assert "the compressed data ends early" in errors[0]
         assert "not a gzip file" in errors[1]
+
+
+class TestWhatTheCommandImports:
+    """The command line imports what a command uses, not every optional part."""
+
+    NEVER_FOR_CHECK = (
+        "iptkit._cli._synth",  # the corpus generator
+        "iptkit.tables",
+        "iptkit.dask",
+        "iptkit.fhir",
+        "pyarrow",
+        "dask",
+        "fhir",
+        "hypothesis",
+        "pydantic",
+        "icalendar",
+    )
+
+    def imported_by(self, *args: str) -> set[str]:
+        code = (
+            "import sys, runpy\n"
+            f"sys.argv = ['iptkit', *{list(args)!r}]\n"
+            "try:\n"
+            "    runpy.run_module('iptkit', run_name='__main__')\n"
+            "except SystemExit:\n"
+            "    pass\n"
+            "sys.stdout.flush()\n"
+            "print('\\n'.join(sorted(sys.modules)), file=sys.stderr)\n"
+        )
+        proc = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            cwd=SRC.parent,
+        )
+        return set(proc.stderr.split())
+
+    def test_check_imports_no_generator_and_no_extra(self) -> None:
+        modules = self.imported_by("check", "examples/data/adult_grief_16.json")
+        assert "iptkit._checks" in modules  # the run happened
+        found = {
+            name
+            for name in modules
+            if any(name == n or name.startswith(n + ".") for n in self.NEVER_FOR_CHECK)
+        }
+        assert not found
+
+    def test_version_imports_no_generator(self) -> None:
+        modules = self.imported_by("--version")
+        assert "iptkit" in modules
+        assert "iptkit._cli._synth" not in modules
