@@ -719,11 +719,17 @@ def _fast_bounds(c: Constraints, var: str, src: _FastSource) -> list[str]:
 
 
 def _fast_field(
-    spec: FieldSpec, src: _FastSource, value: str | None = None, fail: str = "return False"
+    spec: FieldSpec,
+    src: _FastSource,
+    value: str | None = None,
+    fail: str = "return False",
+    typed: bool = False,
 ) -> None:
     """Add the lines that run ``fail`` unless field ``spec`` passes its checks.
 
     ``value``: the expression of the field's value (``self.<name>`` by default).
+    ``typed``: the value is known to be of the field's type (see
+    :func:`add_build_lines`): only its bounds and rules are checked.
     """
     out = src.lines
     out.append(f"    v = {value or 'self.' + spec.name}")
@@ -736,14 +742,16 @@ def _fast_field(
         if optional:
             out.append("    if v is not None:")
             indent = "        "
-        item = _fast_type(inner.inner, "x", src)
-        out.append(f"{indent}if type(v) is not tuple: {fail}")
-        out.append(f"{indent}for x in v:")
-        out.append(f"{indent}    if not {item}: {fail}")
+        if not typed:
+            item = _fast_type(inner.inner, "x", src)
+            out.append(f"{indent}if type(v) is not tuple: {fail}")
+            out.append(f"{indent}for x in v:")
+            out.append(f"{indent}    if not {item}: {fail}")
         for test in [*bounds, *_fast_rules(spec, src)]:
             out.append(f"{indent}if not ({test}): {fail}")
         return
-    out.append(f"    if not {_fast_type(shape, 'v', src)}: {fail}")
+    if not typed:
+        out.append(f"    if not {_fast_type(shape, 'v', src)}: {fail}")
     tests = [*bounds, *_fast_rules(spec, src)]
     if tests:
         guard = "v is not None and not " if optional else "not "
@@ -786,7 +794,27 @@ def _compile_fast(cls: type) -> _Fast:
 GeneratedSource = _FastSource
 
 
-def add_build_lines(cls: type, src: GeneratedSource, arguments: list[str], fail: str) -> None:
+def made_by_hooks(shape: TypeShape) -> bool:
+    """Whether a converted value of ``shape`` is of its type by construction.
+
+    True for enumerations, models and tuples of them (``X | None`` of those
+    too): the codec's hooks and the compiled reader make exactly these
+    members, objects and tuples.  Dates, datetimes and plain values are
+    tested (their bounds are part of the type test).
+    """
+    kind = shape.kind
+    if kind is Kind.OPTIONAL or kind is Kind.TUPLE:
+        return made_by_hooks(shape.inner)
+    return kind is Kind.ENUM or kind is Kind.MODEL
+
+
+def add_build_lines(
+    cls: type,
+    src: GeneratedSource,
+    arguments: list[str],
+    fail: str,
+    typed: frozenset[str] = frozenset(),
+) -> None:
     """Add lines that build a ``cls`` from the locals ``arguments`` (its fields, in order).
 
     The lines run what building the object runs when nothing is wrong (the
@@ -796,11 +824,14 @@ def add_build_lines(cls: type, src: GeneratedSource, arguments: list[str], fail:
     builds the object the ordinary way, which reports every problem).  The
     codec ends its compiled structure hooks with them: the same checks as
     ``cls(**fields)``, without the call through ``__init__`` and the
-    re-reading of each field.
+    re-reading of each field.  ``typed`` names the fields whose values the
+    caller made itself, of the field's very type (an enumeration member, an
+    object of the model class, a tuple of those): their type is not tested
+    again, their bounds and rules are.
     """
     specs = field_specs(cls)
     for spec, argument in zip(specs, arguments, strict=True):
-        _fast_field(spec, src, value=argument, fail=fail)
+        _fast_field(spec, src, value=argument, fail=fail, typed=spec.name in typed)
     _, fixes = _plan(cls)
     fixed = dict(fixes)
     for spec, argument in zip(specs, arguments, strict=True):

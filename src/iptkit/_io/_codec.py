@@ -56,6 +56,7 @@ from iptkit._model import (
     check_fields,
     document_kind,
     field_specs,
+    made_by_hooks,
 )
 from iptkit._protocol import BUILTIN_PROTOCOLS, Protocol
 from iptkit._types import (
@@ -459,7 +460,14 @@ def _compile_structure(
         "    if failed is not None:",
         f"        raise {src.name(give_up)}(failed, ({values},))",
     ]
-    add_build_lines(cls, src, arguments, fail=f"return {src.name(ordinary)}({values})")
+    # A value a hook made is of its field's type (an enumeration member, an object, ...).
+    typed = frozenset(
+        spec.name
+        for spec, (_, hook, *_rest) in zip(field_specs(cls), steps, strict=True)
+        if hook is not None and made_by_hooks(spec.shape)
+    )
+    fail = f"return {src.name(ordinary)}({values})"
+    add_build_lines(cls, src, arguments, fail=fail, typed=typed)
     # Generated: load() of the bench's 16-record courses takes 1.28x as long with a loop
     # over (field, hook) pairs that then calls the class (0.1.0's hook).
     structure: _Hook = compile_function("structure", lines, src.names)

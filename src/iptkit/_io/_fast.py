@@ -33,7 +33,13 @@ from typing import Any, NamedTuple
 
 from iptkit._errors import ValidationError
 from iptkit._io import _codec
-from iptkit._model import GeneratedSource, add_build_lines, document_kind, field_specs
+from iptkit._model import (
+    GeneratedSource,
+    add_build_lines,
+    document_kind,
+    field_specs,
+    made_by_hooks,
+)
 from iptkit._protocol import BUILTIN_PROTOCOLS, Protocol
 from iptkit._types import Kind, TypeShape, compile_function, shape_of
 
@@ -169,7 +175,9 @@ def _converter(cls: type, made: dict[type, Callable[[Any, list[int]], Any]]) -> 
         expression = _conversion(spec.shape, argument, src, made, 0)
         if expression is not None:
             src.lines.append(f"    {argument} = {expression}")
-    add_build_lines(cls, src, arguments, fail=f"raise {src.name(_NotPlain)}")
+    # msgspec and the converters make members, objects and tuples of the fields' very types.
+    typed = frozenset(spec.name for spec in specs if made_by_hooks(spec.shape))
+    add_build_lines(cls, src, arguments, fail=f"raise {src.name(_NotPlain)}", typed=typed)
     convert: Callable[[Any, list[int]], Any] = compile_function("convert", src.lines, src.names)
     made[cls] = convert
     return convert
