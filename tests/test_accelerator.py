@@ -217,3 +217,18 @@ def test_the_environment_switches_it_off() -> None:
         env=env,
     )
     assert result.stdout.strip() == "True", result.stderr
+
+
+@iptkit.model
+class AnyValue:
+    """A downstream model with a field of any JSON value."""
+
+    value: Any
+
+
+def test_deep_nesting_inside_any_value_goes_the_pure_way() -> None:
+    """msgspec gives up on deep nesting with RecursionError; the pure path reports it."""
+    text = '{"value":' + "[" * 100_000 + "]" * 100_000 + "}"
+    found = both(AnyValue, text)
+    assert [issue[1] for issue in found[0]] == ["too_deep"]
+    assert both(AnyValue, '{"value":{"a":[1,"x",null]}}') == AnyValue(value={"a": [1, "x", None]})

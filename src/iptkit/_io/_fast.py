@@ -82,8 +82,8 @@ def load_plain(cls: type, text: Any) -> tuple[Any, int] | None:
     reader = _READERS.get(cls) or _reader(cls)
     try:
         raw = reader.decode(text)
-    except msgspec.DecodeError:  # its ValidationError is a DecodeError too
-        return None
+    except (msgspec.DecodeError, RecursionError):  # its ValidationError is a DecodeError too
+        return None  # RecursionError: deep nesting inside a field of any JSON value
     keys = [0]
     try:
         if reader.document:
