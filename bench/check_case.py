@@ -29,27 +29,28 @@ OTHER = "other (the standard library, built-ins)"
 
 Timer = Callable[[dict[str, Callable[[], None]], int], dict[str, dict[str, float]]]
 OnPath = Callable[[Callable[[], None], tuple[Any, Any]], Callable[[], None]]
+Each = Callable[[Callable[[Any], Any], Sequence[Any]], Callable[[], None]]
 
 
 def time_stages(
-    lines: Sequence[bytes], repeats: int, timer: Timer, on_path: OnPath, compiled: tuple[Any, Any]
+    lines: Sequence[bytes],
+    repeats: int,
+    timing: tuple[Timer, Each, OnPath],
+    compiled: tuple[Any, Any],
 ) -> dict[str, dict[str, float]]:
-    """CPU and wall seconds per course of each step, pure and (if installed) compiled."""
+    """CPU and wall seconds per course of each step, pure and (if installed) compiled.
+
+    ``timing``: run.py's median timer, its loop over items, and its switch of paths.
+    """
     import json
 
     import orjson
 
     import iptkit
 
+    timer, each, on_path = timing
     course = iptkit.TreatmentCourse
     courses = [iptkit.loads(course, line) for line in lines]
-
-    def each(function: Callable[[Any], Any], items: Sequence[Any]) -> Callable[[], None]:
-        def run() -> None:
-            for item in items:
-                function(item)
-
-        return run
 
     def loads_and_check(line: bytes) -> None:
         iptkit.check(iptkit.loads(course, line))

@@ -726,7 +726,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with files[16].open("rb") as source:
         lines = [line for _, line in zip(range(args.sample), source, strict=False)]
     compiled = _compiled_path()
-    stages = check_case.time_stages(lines, args.repeats, _median_times, _on_path, compiled)
+    timing = (_median_times, _each, _on_path)
+    stages = check_case.time_stages(lines, args.repeats, timing, compiled)
     profiles = check_case.profile(lines, _on_path, compiled)
     results["check stages"] = {"times": stages, "profiles": profiles}
     print("\n".join(check_case.report(stages, profiles)), flush=True)

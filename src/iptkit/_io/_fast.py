@@ -62,11 +62,17 @@ class _Reader(NamedTuple):
     """How the compiled path reads one model class."""
 
     decode: Callable[[Any], Any]
-    convert: Callable[[Any, list[int]], Any]
+    convert: _Convert
     document: bool
 
 
 _READERS: dict[type, _Reader] = {}
+
+_Convert = Callable[[Any, list[int]], Any]
+
+#: Per model class: its struct type (nested use, no ``schema_version``) and its converter.
+_STRUCTS: dict[type, Any] = {}
+_CONVERTERS: dict[type, _Convert] = {}
 
 #: Per model class: whether its dumped dict holds only text, whole numbers,
 #: booleans and null (then msgspec writes it as the standard library does).
@@ -104,7 +110,7 @@ def dump_text(obj: Any) -> str | None:
         writable = _WRITABLE[cls] = _holds_no_decimals(shape_of(cls), set())
     if not writable:
         return None
-    text: str = _ENCODE(_codec.dump(obj)).decode()
+    text: str = msgspec.json.encode(_codec.dump(obj)).decode()
     return text
 
 
@@ -115,25 +121,25 @@ def dump_text(obj: Any) -> str | None:
 
 def _reader(cls: type) -> _Reader:
     document = document_kind(cls) is not None
-    struct = _struct(cls, {}, document)
-    reader = _Reader(msgspec.json.Decoder(struct).decode, _converter(cls, {}), document)
+    struct = _struct(cls, document)
+    reader = _Reader(msgspec.json.Decoder(struct).decode, _converter(cls), document)
     _READERS[cls] = reader
     return reader
 
 
-def _struct(cls: type, made: dict[type, Any], document: bool = False) -> Any:
+def _struct(cls: type, document: bool = False) -> Any:
     """The msgspec struct type of ``cls``'s objects (all fields required, no others)."""
-    if not document and cls in made:
-        return made[cls]
+    if not document and cls in _STRUCTS:
+        return _STRUCTS[cls]
     fields: list[tuple[str, Any]] = [("schema_version", Any)] if document else []
-    fields += [(spec.name, _struct_type(spec.shape, made)) for spec in field_specs(cls)]
+    fields += [(spec.name, _struct_type(spec.shape)) for spec in field_specs(cls)]
     struct = msgspec.defstruct(f"{cls.__name__}Struct", fields, forbid_unknown_fields=True)
     if not document:
-        made[cls] = struct
+        _STRUCTS[cls] = struct
     return struct
 
 
-def _struct_type(shape: TypeShape, made: dict[type, Any]) -> Any:
+def _struct_type(shape: TypeShape) -> Any:
     """What msgspec decodes a field of ``shape`` as.
 
     Plain values are taken as they are (``Any``): the build lines check them
@@ -144,12 +150,12 @@ def _struct_type(shape: TypeShape, made: dict[type, Any]) -> Any:
     if kind is Kind.ENUM and _text_enum(shape.enum_class):
         return shape.enum_class
     if kind is Kind.TUPLE:
-        return tuple[_struct_type(shape.inner, made), ...]  # type: ignore[misc]
+        return tuple[_struct_type(shape.inner), ...]  # type: ignore[misc]
     if kind is Kind.OPTIONAL:
-        inner = _struct_type(shape.inner, made)
+        inner = _struct_type(shape.inner)
         return Any if inner is Any else inner | None
     if kind is Kind.MODEL:
-        struct = _struct(shape.model_class, made)
+        struct = _struct(shape.model_class)
         # A protocol field holds a built-in's name or the protocol itself.
         return str | struct if shape.model_class is Protocol else struct
     return Any
@@ -159,9 +165,9 @@ def _text_enum(cls: type[enum.Enum]) -> bool:
     return all(type(member.value) is str for member in cls)
 
 
-def _converter(cls: type, made: dict[type, Callable[[Any, list[int]], Any]]) -> Any:
+def _converter(cls: type) -> _Convert:
     """Compile the function making a ``cls`` of its struct (or raising ``_NotPlain``)."""
-    found = made.get(cls)
+    found = _CONVERTERS.get(cls)
     if found is not None:
         return found
     # Models nest as a tree (a model never holds itself), so the nested
@@ -172,14 +178,14 @@ def _converter(cls: type, made: dict[type, Callable[[Any, list[int]], Any]]) -> 
     src.lines += ["def convert(s, keys):", f"    keys[0] += {len(specs)}"]
     for spec, argument in zip(specs, arguments, strict=True):
         src.lines.append(f"    {argument} = s.{spec.name}")
-        expression = _conversion(spec.shape, argument, src, made, 0)
+        expression = _conversion(spec.shape, argument, src, 0)
         if expression is not None:
             src.lines.append(f"    {argument} = {expression}")
     # msgspec and the converters make members, objects and tuples of the fields' very types.
     typed = frozenset(spec.name for spec in specs if made_by_hooks(spec.shape))
     add_build_lines(cls, src, arguments, fail=f"raise {src.name(_NotPlain)}", typed=typed)
-    convert: Callable[[Any, list[int]], Any] = compile_function("convert", src.lines, src.names)
-    made[cls] = convert
+    convert: _Convert = compile_function("convert", src.lines, src.names)
+    _CONVERTERS[cls] = convert
     return convert
 
 
@@ -187,7 +193,6 @@ def _conversion(
     shape: TypeShape,
     var: str,
     src: GeneratedSource,
-    made: dict[type, Callable[[Any, list[int]], Any]],
     depth: int,
 ) -> str | None:
     """An expression turning the decoded ``var`` of ``shape`` into its value (``None``: as is)."""
@@ -201,17 +206,17 @@ def _conversion(
         return f"{src.name(_codec.converter.get_structure_hook(shape.hint))}({var}, None)"
     if kind is Kind.MODEL:
         cls = shape.model_class
-        convert = src.name(_converter(cls, made))
+        convert = src.name(_converter(cls))
         if cls is Protocol:
             builtin = src.name(_builtin_protocol)
             return f"({builtin}({var}) if type({var}) is str else {convert}({var}, keys))"
         return f"{convert}({var}, keys)"
     if kind is Kind.TUPLE:
         item = f"x{depth}"
-        inner = _conversion(shape.inner, item, src, made, depth + 1)
+        inner = _conversion(shape.inner, item, src, depth + 1)
         return None if inner is None else f"tuple([{inner} for {item} in {var}])"
     if kind is Kind.OPTIONAL:
-        inner = _conversion(shape.inner, var, src, made, depth)
+        inner = _conversion(shape.inner, var, src, depth)
         return None if inner is None else f"(None if {var} is None else {inner})"
     return None
 
@@ -241,9 +246,6 @@ def _holds_no_decimals(shape: TypeShape, seen: set[type]) -> bool:
         seen.add(cls)
         return all(_holds_no_decimals(spec.shape, seen) for spec in field_specs(cls))
     return kind in (Kind.STR, Kind.INT, Kind.BOOL, Kind.DATE, Kind.DATETIME)
-
-
-_ENCODE: Callable[[Any], bytes] = msgspec.json.Encoder().encode if msgspec is not None else bytes
 
 
 def installed() -> bool:
